@@ -34,8 +34,8 @@ var typeAliases = map[string]string{
 	"timestamp": "TIMESTAMP", "datetime": "TIMESTAMP", "timestamp without time zone": "TIMESTAMP",
 	"timestamptz": "TIMESTAMPTZ", "timestamp with time zone": "TIMESTAMPTZ",
 	"interval": "INTERVAL",
-	"uuid": "UUID",
-	"json": "JSON", "jsonb": "JSON",
+	"uuid":     "UUID",
+	"json":     "JSON", "jsonb": "JSON",
 	"blob": "BLOB", "bytea": "BLOB", "binary": "BLOB", "varbinary": "BLOB",
 }
 

@@ -190,7 +190,7 @@ func QuoteIdent(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
-// QuoteString quotes a string literal: 'it''s'.
+// QuoteString quotes a string literal: 'it”s'.
 func QuoteString(s string) string {
 	return `'` + strings.ReplaceAll(s, `'`, `''`) + `'`
 }
