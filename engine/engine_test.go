@@ -280,3 +280,60 @@ func TestNormalizeType(t *testing.T) {
 		}
 	}
 }
+
+func TestBranchCopyOnWrite(t *testing.T) {
+	dir := t.TempDir()
+	e, cat := newEngine(t, dir)
+	defer e.Close()
+	createProject(t, cat, "p1")
+	ctx := context.Background()
+	in, _ := e.Instance(ctx, "p1")
+	mainT := createTable(t, in, "b", "t", 10)
+	if err := cat.CreateBranch(ctx, &catalog.Branch{ID: "dev", ProjectID: "p1", Name: "dev", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	// Reads through the branch see main's file until the first write.
+	rt, err := e.Table(ctx, "p1", "dev", "b", "t")
+	if err != nil || rt.ID != mainT.ID {
+		t.Fatalf("read resolves to %+v, %v", rt, err)
+	}
+	wt, unlock, err := e.TableForWrite(ctx, "p1", "dev", "b", "t", "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wt.ID == mainT.ID || wt.BranchID != "dev" || wt.Path != filepath.Join("branches", "dev", "b", "t.duckdb") {
+		t.Fatalf("write resolves to %+v", wt)
+	}
+	alias, release, err := in.Pin(ctx, wt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := in.Conn()
+	if _, err := c.Exec(ctx, "DELETE FROM "+alias+".data WHERE id < 5"); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	release()
+	unlock()
+	if n := count(t, in, wt); n != 5 {
+		t.Errorf("branch count = %d, want 5", n)
+	}
+	if n := count(t, in, mainT); n != 10 {
+		t.Errorf("main changed through the branch: count = %d", n)
+	}
+	// A second write finds the copy and copies nothing.
+	again, unlock, err := e.TableForWrite(ctx, "p1", "dev", "b", "t", "s2")
+	if err != nil || again.ID != wt.ID {
+		t.Fatalf("second write: %+v, %v", again, err)
+	}
+	unlock()
+	if err := e.DropBranch(ctx, "p1", "dev"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(in.Dir(), "branches", "dev")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("branch folder left: %v", err)
+	}
+	if n := count(t, in, mainT); n != 10 {
+		t.Errorf("main count after branch drop = %d", n)
+	}
+}

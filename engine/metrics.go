@@ -10,6 +10,8 @@ type metrics struct {
 	instances prometheus.Gauge
 	attached  prometheus.Gauge
 	lockWaits *prometheus.HistogramVec
+	// branchCopies counts tables copied into a branch on first write.
+	branchCopies prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer, e *Engine) *metrics {
@@ -23,9 +25,11 @@ func newMetrics(reg prometheus.Registerer, e *Engine) *metrics {
 			Help:    "Time spent waiting for table write locks, by outcome.",
 			Buckets: []float64{0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 30},
 		}, []string{"outcome"}),
+		branchCopies: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "duckstore_branch_table_copies_total", Help: "Tables copied into a dev branch on their first write."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.instances, m.attached, m.lockWaits)
+		reg.MustRegister(m.instances, m.attached, m.lockWaits, m.branchCopies)
 	}
 	return m
 }

@@ -1,0 +1,30 @@
+# DuckDB's Arrow conversion (how results stream) is behind this build tag.
+export GOFLAGS := -tags=duckdb_arrow
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: build run test test-go test-clients fuzz bench lint clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/duckstore ./cmd/duckstore
+
+# Serves on the defaults: data in ./data, PostgreSQL on 127.0.0.1:5432,
+# admin API on 127.0.0.1:8080. Flags go in ARGS, e.g. make run ARGS="--pg-addr 127.0.0.1:15432".
+run: build
+	./bin/duckstore serve $(ARGS)
+
+test: lint test-go
+
+test-go: build
+	$(GO) test -count=1 -timeout 12m ./...
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 2x ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin
