@@ -34,6 +34,24 @@ var migrations = []string{
 		bucket VARCHAR NOT NULL, name VARCHAR NOT NULL, path VARCHAR NOT NULL,
 		columns VARCHAR NOT NULL, primary_key VARCHAR NOT NULL,
 		created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL);`,
+	// 2: the Files API (upload sessions and registered files) and async jobs.
+	`CREATE TABLE file_uploads (
+		key VARCHAR NOT NULL, project_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
+		content_type VARCHAR NOT NULL, expected_size BIGINT, sliced BOOLEAN NOT NULL,
+		permanent BOOLEAN NOT NULL, tags VARCHAR NOT NULL, slices VARCHAR NOT NULL,
+		created_by VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ NOT NULL);
+	CREATE TABLE files (
+		id BIGINT NOT NULL, project_id VARCHAR NOT NULL, name VARCHAR NOT NULL, path VARCHAR NOT NULL,
+		size_bytes BIGINT NOT NULL, content_type VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+		sliced BOOLEAN NOT NULL, slices VARCHAR NOT NULL, tags VARCHAR NOT NULL, permanent BOOLEAN NOT NULL,
+		origin VARCHAR NOT NULL, created_by VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+		expires_at TIMESTAMPTZ);
+	CREATE TABLE jobs (
+		id BIGINT NOT NULL, project_id VARCHAR NOT NULL, branch_id VARCHAR NOT NULL,
+		operation VARCHAR NOT NULL, table_name VARCHAR NOT NULL, status VARCHAR NOT NULL,
+		params VARCHAR NOT NULL, result VARCHAR, error VARCHAR, progress VARCHAR NOT NULL,
+		created_by VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+		started_at TIMESTAMPTZ, ended_at TIMESTAMPTZ);`,
 }
 
 // migrate brings the schema to the latest version and returns it.
