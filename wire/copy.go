@@ -237,10 +237,9 @@ func (s *copySink) appendText(i int, v []byte) {
 // \v are written as backslash sequences.
 func appendCopyText(dst, v []byte, delim byte) []byte {
 	for _, c := range v {
-		switch {
-		case c == '\\' || c == delim:
-			dst = append(dst, '\\', c)
-		case c < 0x20:
+		if c < 0x20 {
+			// Control characters get their C-like letter even when one of
+			// them is the delimiter (tab, by default).
 			switch c {
 			case '\b':
 				dst = append(dst, '\\', 'b')
@@ -254,12 +253,17 @@ func appendCopyText(dst, v []byte, delim byte) []byte {
 				dst = append(dst, '\\', 't')
 			case '\v':
 				dst = append(dst, '\\', 'v')
+			case delim:
+				dst = append(dst, '\\', c)
 			default:
 				dst = append(dst, c)
 			}
-		default:
-			dst = append(dst, c)
+			continue
 		}
+		if c == '\\' || c == delim {
+			dst = append(dst, '\\')
+		}
+		dst = append(dst, c)
 	}
 	return dst
 }

@@ -37,13 +37,16 @@ func errorResponse(e *pgerr.Error) *pgproto3.ErrorResponse {
 	}
 }
 
-// sendError queues an ErrorResponse and counts it.
+// sendError sends an ErrorResponse and counts it. Like PostgreSQL's
+// send_message_to_frontend it flushes at once, so that a client that sent
+// Flush (or nothing) after the failing message still learns of the error.
 func (c *conn) sendError(e *pgerr.Error) {
 	c.srv.metrics.errors.WithLabelValues(e.Code.Class()).Inc()
 	if e.Code == pgerr.InternalError || e.Code == "" {
 		c.log.Warn("internal error", "err", e, "cause", e.Err)
 	}
 	c.out.send(errorResponse(e))
+	c.out.flush()
 }
 
 // fatal sends e as a FATAL error and returns errConnDone: the connection
@@ -55,7 +58,6 @@ func (c *conn) fatal(e *pgerr.Error) error {
 		e = &c2
 	}
 	c.sendError(e)
-	c.out.flush()
 	return errConnDone
 }
 

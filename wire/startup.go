@@ -211,9 +211,11 @@ func (c *conn) startupMessage(pkt startupPacket, tlsDone bool) (sqlrouter.Startu
 	c.log = c.log.With("user", st.User, "database", st.Database)
 	if minor > 0 || len(unknownOptions) > 0 {
 		// A newer minor version or protocol options this server does not
-		// know: say which version it speaks, as PostgreSQL 15 does.
+		// know: say which version it speaks, as PostgreSQL 15 does (it
+		// sends the whole version number, 3.0, in the "newest minor
+		// version" field).
 		sort.Strings(unknownOptions)
-		c.out.send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: unknownOptions})
+		c.out.send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: pgproto3.ProtocolVersion30, UnrecognizedOptions: unknownOptions})
 	}
 	return st, true
 }
