@@ -271,7 +271,6 @@ func (r *runner) receive() (received, error) {
 // typeName is the message's type name as scripts write it.
 func typeName(msg any) string { return reflect.TypeOf(msg).Elem().Name() }
 
-
 // until receives messages until the listed types have arrived in order and
 // compares them with block.
 func (r *runner) until(arg string, block []string) error {
