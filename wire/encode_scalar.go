@@ -176,17 +176,33 @@ func floatBinder(oid uint32, dt arrow.DataType, bin bool, fs *sqlrouter.FormatSe
 		switch {
 		case oid == oidFloat4 && bin:
 			return plain(arr, func(dst []byte, i int) ([]byte, error) {
-				return binary.BigEndian.AppendUint32(dst, math.Float32bits(float32(f(i)))), nil
+				return binary.BigEndian.AppendUint32(dst, float4Bits(float32(f(i)))), nil
 			})
 		case oid == oidFloat4:
 			return plain(arr, func(dst []byte, i int) ([]byte, error) { return appendFloat4(dst, float32(f(i)), efd), nil })
 		case bin:
 			return plain(arr, func(dst []byte, i int) ([]byte, error) {
-				return binary.BigEndian.AppendUint64(dst, math.Float64bits(f(i))), nil
+				return binary.BigEndian.AppendUint64(dst, float8Bits(f(i))), nil
 			})
 		}
 		return plain(arr, func(dst []byte, i int) ([]byte, error) { return appendFloat8(dst, f(i), efd), nil })
 	}
+}
+
+// float8Bits returns f's IEEE 754 bits, with every NaN as the one quiet NaN
+// PostgreSQL itself sends.
+func float8Bits(f float64) uint64 {
+	if f != f {
+		return 0x7ff8000000000000
+	}
+	return math.Float64bits(f)
+}
+
+func float4Bits(f float32) uint32 {
+	if f != f {
+		return 0x7fc00000
+	}
+	return math.Float32bits(f)
 }
 
 // Float digits of PostgreSQL's float8out and float4out (DBL_DIG, FLT_DIG).
