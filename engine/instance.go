@@ -33,8 +33,9 @@ type Instance struct {
 	db      *duck.DB
 
 	mu       sync.Mutex
-	changed  *sync.Cond // signalled when a pin is released or a swap ends
-	admin    *duck.Conn // runs ATTACH and DETACH; guarded by mu
+	changed  *sync.Cond      // signalled when a pin is released or a swap ends
+	admin    *duck.Conn      // runs ATTACH and DETACH; guarded by mu
+	loaders  chan *duck.Conn // see LoaderConn
 	files    map[string]*attachment
 	draining map[string]bool // files a swap or drop is waiting to have to itself
 	closed   bool
@@ -75,6 +76,12 @@ func openInstance(e *Engine, projectID string) (*Instance, error) {
 		db.Close()
 		return nil, err
 	}
+	loaders, err := openLoaderConns(context.Background(), db)
+	if err != nil {
+		admin.Close()
+		db.Close()
+		return nil, fmt.Errorf("engine: loader connections of %s: %w", projectID, err)
+	}
 	// Confine the instance to its folder, then lock the configuration so
 	// that no SQL can loosen it again.
 	// Session time zones are applied on the wire; DuckDB computes in UTC.
@@ -87,7 +94,7 @@ func openInstance(e *Engine, projectID string) (*Instance, error) {
 		db.Close()
 		return nil, fmt.Errorf("engine: sandbox instance of %s: %w", projectID, err)
 	}
-	in := &Instance{e: e, project: projectID, dir: dir, db: db, admin: admin,
+	in := &Instance{e: e, project: projectID, dir: dir, db: db, admin: admin, loaders: loaders,
 		files: map[string]*attachment{}, draining: map[string]bool{}}
 	in.changed = sync.NewCond(&in.mu)
 	return in, nil
