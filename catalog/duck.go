@@ -346,6 +346,8 @@ func (s *DuckStore) DeleteProject(ctx context.Context, id string) error {
 		for _, q := range []string{
 			`DELETE FROM api_keys WHERE project_id = ?`, `DELETE FROM tables WHERE project_id = ?`,
 			`DELETE FROM buckets WHERE project_id = ?`, `DELETE FROM branches WHERE project_id = ?`,
+			`DELETE FROM file_uploads WHERE project_id = ?`, `DELETE FROM files WHERE project_id = ?`,
+			`DELETE FROM jobs WHERE project_id = ?`,
 			`DELETE FROM projects WHERE id = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {
@@ -443,6 +445,25 @@ func (s *DuckStore) UpdateKey(ctx context.Context, k *APIKey) error {
 			timeArg(k.ExpiresAt), timeArg(k.LastUsedAt), timeArg(k.RevokedAt), k.ID)
 		return err
 	}, func(m *mirror) { m.keys[k.ID] = c })
+}
+
+// TouchKey implements Store.
+func (s *DuckStore) TouchKey(ctx context.Context, id string, t time.Time) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if _, err := s.Key(ctx, id); err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, t, id)
+		return err
+	}, func(m *mirror) {
+		if k := m.keys[id]; k != nil {
+			c := cloneKey(k)
+			c.LastUsedAt = &t
+			m.keys[id] = c
+		}
+	})
 }
 
 // CreateBranch implements Store.

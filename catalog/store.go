@@ -1,6 +1,9 @@
 package catalog
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store keeps the metadata. Reads return copies the caller may change;
 // writes are durable when they return. Every method is safe for concurrent
@@ -17,6 +20,9 @@ type Store interface {
 	Key(ctx context.Context, id string) (*APIKey, error)
 	Keys(ctx context.Context, projectID string) ([]*APIKey, error)
 	UpdateKey(ctx context.Context, k *APIKey) error
+	// TouchKey records that the key was used at t, changing nothing else
+	// (a concurrent revoke or rotate must not be undone by it).
+	TouchKey(ctx context.Context, id string, t time.Time) error
 
 	CreateBranch(ctx context.Context, b *Branch) error
 	Branch(ctx context.Context, projectID, id string) (*Branch, error)
