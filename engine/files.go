@@ -132,8 +132,14 @@ func (in *Instance) CreateTable(ctx context.Context, t *catalog.Table, fn BuildF
 		os.Remove(st.path)
 		return err
 	}
-	if err := renameDurably(st.path, final); err != nil {
+	// Never replace a file: two creates of one name get the same path from
+	// TablePath, and the loser must fail here rather than clobber the
+	// winner's file (and then remove it when its catalog insert fails).
+	if err := placeDurably(st.path, final); err != nil {
 		os.Remove(st.path)
+		if errors.Is(err, os.ErrExist) {
+			return pgerr.New(pgerr.DuplicateTable, "table %q already exists in bucket %q", t.Name, t.Bucket)
+		}
 		return err
 	}
 	t.Columns, t.PrimaryKey = st.columns, st.pk
@@ -236,10 +242,15 @@ func (in *Instance) Checkpoint(ctx context.Context, t *catalog.Table) error {
 }
 
 // FileSize returns the bytes the table's file and WAL take on disk.
-func (in *Instance) FileSize(t *catalog.Table) int64 {
+func (in *Instance) FileSize(t *catalog.Table) int64 { return in.e.FileSize(t) }
+
+// FileSize returns the bytes the table's file and WAL take on disk,
+// without opening the project's instance.
+func (e *Engine) FileSize(t *catalog.Table) int64 {
 	var n int64
+	dir := e.ProjectDir(t.ProjectID)
 	for _, p := range []string{t.Path, t.Path + ".wal"} {
-		if st, err := os.Stat(filepath.Join(in.dir, p)); err == nil {
+		if st, err := os.Stat(filepath.Join(dir, p)); err == nil {
 			n += st.Size()
 		}
 	}
@@ -266,6 +277,19 @@ func (e *Engine) LockTable(ctx context.Context, t *catalog.Table, owner any) (fu
 
 func renameDurably(from, to string) error {
 	if err := os.Rename(from, to); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(to))
+}
+
+// placeDurably moves from to to like renameDurably but fails with an
+// error satisfying errors.Is(err, os.ErrExist) when to exists: a hard link
+// is created only if the name is free.
+func placeDurably(from, to string) error {
+	if err := os.Link(from, to); err != nil {
+		return err
+	}
+	if err := os.Remove(from); err != nil {
 		return err
 	}
 	return syncDir(filepath.Dir(to))
