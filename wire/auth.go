@@ -81,16 +81,31 @@ func protocolViolation(format string, args ...any) *pgerr.Error {
 	return &pgerr.Error{Severity: pgerr.SeverityFatal, Code: pgerr.ProtocolViolation, Message: fmt.Sprintf(format, args...)}
 }
 
+// receiveAuth reads the client's answer to an authentication request of
+// authType. A message that does not decode as that answer is a protocol
+// violation; I/O errors are returned as they are.
+func (c *conn) receiveAuth(authType uint32) (pgproto3.FrontendMessage, error) {
+	if err := c.be.SetAuthType(authType); err != nil {
+		return nil, err
+	}
+	msg, err := c.be.Receive()
+	if err == nil {
+		return msg, nil
+	}
+	var ne net.Error
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne) {
+		return nil, err
+	}
+	return nil, protocolViolation("invalid authentication response: %v", err)
+}
+
 // authCleartext runs AuthenticationCleartextPassword.
 func (c *conn) authCleartext(st sqlrouter.Startup) (string, error) {
 	c.out.send(&pgproto3.AuthenticationCleartextPassword{})
 	if err := c.out.flush(); err != nil {
 		return "", err
 	}
-	if err := c.be.SetAuthType(pgproto3.AuthTypeCleartextPassword); err != nil {
-		return "", err
-	}
-	msg, err := c.be.Receive()
+	msg, err := c.receiveAuth(pgproto3.AuthTypeCleartextPassword)
 	if err != nil {
 		return "", err
 	}
@@ -112,8 +127,7 @@ func (c *conn) authSCRAM(st sqlrouter.Startup) (string, error) {
 	if err := c.out.flush(); err != nil {
 		return "", err
 	}
-	c.be.SetAuthType(pgproto3.AuthTypeSASL)
-	msg, err := c.be.Receive()
+	msg, err := c.receiveAuth(pgproto3.AuthTypeSASL)
 	if err != nil {
 		return "", err
 	}
@@ -149,8 +163,7 @@ func (c *conn) authSCRAM(st sqlrouter.Startup) (string, error) {
 
 // finishSCRAM reads the client-final-message and checks its proof.
 func (c *conn) finishSCRAM(st sqlrouter.Startup, first scramClientFirst, serverFirst, nonce string, secret sqlrouter.SCRAMSecret) (string, error) {
-	c.be.SetAuthType(pgproto3.AuthTypeSASLContinue)
-	msg, err := c.be.Receive()
+	msg, err := c.receiveAuth(pgproto3.AuthTypeSASLContinue)
 	if err != nil {
 		return "", err
 	}

@@ -173,6 +173,7 @@ func (c *fakeConn) Prepare(ctx context.Context, query string, paramOIDs []uint32
 
 var (
 	reSeries   = regexp.MustCompile(`^select generate_series\(1, (\d+)\)$`)
+	reIntLit   = regexp.MustCompile(`^select '?(-?\d+)'? ?::int4$`)
 	reParam    = regexp.MustCompile(`^select echo\(\$1::([a-z0-9_\[\]]+)\)$`)
 	reTimeout  = regexp.MustCompile(`^set statement_timeout = (\d+)$`)
 	reTimeZone = regexp.MustCompile(`(?i)^set timezone = '([^']+)'$`)
@@ -204,6 +205,8 @@ func (c *fakeConn) prepareOne(sql string, paramOIDs []uint32) (*fakeStmt, error)
 	case n == "select $1::int4":
 		s.params = []uint32{oidInt4}
 		s.fields = []sqlrouter.Field{int4Field("int4")}
+	case reIntLit.MatchString(n):
+		s.fields = []sqlrouter.Field{int4Field("int4")}
 	case reParam.MatchString(n):
 		s.params = []uint32{typeOIDs[reParam.FindStringSubmatch(n)[1]]}
 		if len(paramOIDs) > 0 && paramOIDs[0] != 0 {
@@ -220,7 +223,7 @@ func (c *fakeConn) prepareOne(sql string, paramOIDs []uint32) (*fakeStmt, error)
 		s.kind = "utility"
 	default:
 		word, _, _ := strings.Cut(sql, " ")
-		return nil, pgerr.New(pgerr.SyntaxError, "syntax error at or near %q", word).WithPosition(1)
+		return nil, pgerr.New(pgerr.SyntaxError, "syntax error at or near %q", word).WithPosition(1).WithDetail("%s", n)
 	}
 	return s, nil
 }
@@ -264,7 +267,12 @@ func (c *fakeConn) Params() []sqlrouter.Param {
 }
 func (c *fakeConn) Format() sqlrouter.FormatSettings { return c.fs }
 func (c *fakeConn) StatementTimeout() time.Duration  { return c.timeout }
-func (c *fakeConn) Close() error                     { c.closed = true; return nil }
+func (c *fakeConn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	return nil
+}
 func (c *fakeConn) TxStatus() sqlrouter.TxStatus     { c.mu.Lock(); defer c.mu.Unlock(); return c.tx }
 func (c *fakeConn) setTx(s sqlrouter.TxStatus)       { c.mu.Lock(); c.tx = s; c.mu.Unlock() }
 func (c *fakeConn) ChangedParams() []sqlrouter.Param { p := c.changed; c.changed = nil; return p }
@@ -411,6 +419,9 @@ func (s *fakeStmt) run(ctx context.Context, args []any) ([]arrow.RecordBatch, st
 		b.AppendNull()
 		schema := arrow.NewSchema([]arrow.Field{{Name: "pg_sleep", Type: arrow.Null, Nullable: true}}, nil)
 		return []arrow.RecordBatch{array.NewRecordBatch(schema, []arrow.Array{b.NewArray()}, 1)}, "", nil
+	case reIntLit.MatchString(n):
+		v, _ := strconv.Atoi(reIntLit.FindStringSubmatch(n)[1])
+		return []arrow.RecordBatch{int32Batch("int4", int32(v))}, "", nil
 	case n == "select $1::int4":
 		var v int32
 		switch a := args[0].(type) {

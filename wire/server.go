@@ -285,27 +285,27 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	// Grace is over: cancel running statements; each session then reports
-	// 57P01 and closes. Sockets that do not drain are closed below.
+	// 57P01 and closes. Sessions stuck on a socket are unblocked after a
+	// moment, then closed.
 	s.stop(errShutdown)
-	s.mu.Lock()
-	for c := range s.conns {
-		c.interrupt()
+	for _, force := range []func(*conn){(*conn).interrupt, func(c *conn) { c.nc.Close() }} {
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+		s.mu.Lock()
+		for c := range s.conns {
+			force(c)
+		}
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-	case <-time.After(time.Second):
+		return ctx.Err()
 	}
-	s.mu.Lock()
-	for c := range s.conns {
-		c.nc.Close()
-	}
-	s.mu.Unlock()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-	return ctx.Err()
 }

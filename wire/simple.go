@@ -76,7 +76,6 @@ func (c *conn) handleQuery(q *pgproto3.Query) error {
 // queueing the statement's error, or an error that ends the connection.
 func (c *conn) runSimpleStatement(s sqlrouter.Stmt) error {
 	ctx, end := c.beginStatement()
-	defer end()
 	run := c.startRun(s.SQL())
 	p, err := s.Bind(ctx, nil)
 	var res sqlrouter.Result
@@ -92,6 +91,9 @@ func (c *conn) runSimpleStatement(s sqlrouter.Stmt) error {
 		}
 		p.Close()
 	}
+	// end clears the write deadline a canceled statement may have set, so
+	// it comes before anything is sent about the statement's outcome.
+	end()
 	run.done(res.Tag, err)
 	c.sendNotices()
 	if err != nil {

@@ -96,7 +96,10 @@ func decodeStartupParams(b []byte) (map[string]string, error) {
 // the connection is to be closed; any error has been sent.
 func (c *conn) handshake() (sqlrouter.Startup, bool) {
 	c.nc.SetDeadline(time.Now().Add(c.srv.cfg.StartupTimeout))
-	var tlsDone, gssDone bool
+	// As in PostgreSQL's ProcessStartupPacket: GSSENCRequest may come
+	// first and be followed by SSLRequest; each may come once, and nothing
+	// may follow an SSLRequest but the StartupMessage (or CancelRequest).
+	var tlsDone, sslAsked, gssAsked bool
 	for {
 		pkt, err := readStartupPacket(c.nc)
 		if err != nil {
@@ -105,23 +108,28 @@ func (c *conn) handshake() (sqlrouter.Startup, bool) {
 		}
 		switch pkt.code {
 		case sslRequestCode:
-			if tlsDone || gssDone {
-				c.handshakeFailed(errors.New("SSLRequest after encryption was negotiated"))
+			if sslAsked {
+				c.handshakeFailed(errors.New("second SSLRequest"))
 				return sqlrouter.Startup{}, false
 			}
+			sslAsked = true
 			if err := c.negotiateTLS(); err != nil {
 				c.handshakeFailed(err)
 				return sqlrouter.Startup{}, false
 			}
 			tlsDone = c.srv.cfg.TLS != nil
 		case gssEncRequestCode:
+			if gssAsked || sslAsked {
+				c.handshakeFailed(errors.New("GSSENCRequest out of order"))
+				return sqlrouter.Startup{}, false
+			}
+			gssAsked = true
 			// GSSAPI encryption is not offered: 'N', and the client goes on
 			// with SSLRequest or StartupMessage on the same socket.
 			if _, err := c.nc.Write([]byte{'N'}); err != nil {
 				c.handshakeFailed(err)
 				return sqlrouter.Startup{}, false
 			}
-			gssDone = true
 		case cancelRequestCode:
 			c.serveCancelRequest(pkt.body)
 			return sqlrouter.Startup{}, false
