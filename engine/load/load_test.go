@@ -20,13 +20,13 @@ import (
 
 // fixture is one project with its instance, in a temporary data folder.
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	e   *engine.Engine
 	cat *catalog.DuckStore
 	in  *engine.Instance
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()

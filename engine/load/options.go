@@ -46,7 +46,8 @@ type CSVOptions struct {
 const NoQuote = "none"
 
 // CanonicalCSV is the dialect COPY FROM STDIN hands over: comma, '"'
-// quote and escape, no header, unquoted empty = NULL, quoted empty = ”.
+// quote and escape, no header, unquoted empty = NULL, quoted empty = an
+// empty string.
 // columns are the file's columns in order (nil: all the table's).
 func CanonicalCSV(columns []string) CSVOptions {
 	return CSVOptions{Delimiter: ",", Quote: `"`, Escape: `"`, Columns: columns, NullValues: []string{""}, Compression: "none"}
