@@ -178,7 +178,7 @@ var (
 	reTimeout  = regexp.MustCompile(`^set statement_timeout = (\d+)$`)
 	reTimeZone = regexp.MustCompile(`(?i)^set timezone = '([^']+)'$`)
 	reSleep    = regexp.MustCompile(`^select pg_sleep\(([\d.]+)\)$`)
-	reCopyIn   = regexp.MustCompile(`^copy copy_t from stdin( with \(format (csv|binary)(, header true)?\))?$`)
+	reCopyIn   = regexp.MustCompile(`^copy copy_t from stdin( with \(format (csv|binary)(, header true)?\))?$|^copy "copy_t" \( "a", "b" \) from stdin (binary)$`)
 	reCopyOut  = regexp.MustCompile(`^copy copy_t to stdout( with \(format (csv|binary)(, header true)?\))?$`)
 )
 
@@ -213,7 +213,7 @@ func (c *fakeConn) prepareOne(sql string, paramOIDs []uint32) (*fakeStmt, error)
 			s.params[0] = paramOIDs[0]
 		}
 		s.fields = []sqlrouter.Field{{Name: "echo", TypeOID: oidText, TypeSize: -1, TypeMod: -1}}
-	case n == "select a, b from copy_t order by a":
+	case n == "select a, b from copy_t order by a" || n == `select "a", "b" from "copy_t"`:
 		s.fields = []sqlrouter.Field{int4Field("a"), {Name: "b", TypeOID: oidText, TypeSize: -1, TypeMod: -1}}
 	case reCopyIn.MatchString(n), reCopyOut.MatchString(n):
 		s.kind = "copy"
@@ -242,6 +242,9 @@ func copySpecFor(n string) *sqlrouter.CopySpec {
 	}
 	spec := &sqlrouter.CopySpec{In: in, Fields: []sqlrouter.Field{int4Field("a"),
 		{Name: "b", TypeOID: oidText, TypeSize: -1, TypeMod: -1}}}
+	if len(m) > 4 && m[4] == "binary" {
+		m[2] = "binary"
+	}
 	switch m[2] {
 	case "csv":
 		spec.Format = sqlrouter.CopyCSV
@@ -439,7 +442,7 @@ func (s *fakeStmt) run(ctx context.Context, args []any) ([]arrow.RecordBatch, st
 		return []arrow.RecordBatch{int32Batch("int4", v)}, "", nil
 	case reParam.MatchString(n):
 		return []arrow.RecordBatch{stringBatch("echo", fmt.Sprintf("%T:%v", args[0], args[0]))}, "", nil
-	case n == "select a, b from copy_t order by a":
+	case n == "select a, b from copy_t order by a" || n == `select "a", "b" from "copy_t"`:
 		return []arrow.RecordBatch{c.tableBatch()}, "", nil
 	case s.kind == "copy" && !s.copy.In:
 		return []arrow.RecordBatch{c.tableBatch()}, "", nil
