@@ -1,0 +1,308 @@
+package sqlrouter
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/duckstore/duckstore/catalog"
+	"github.com/duckstore/duckstore/engine"
+	"github.com/duckstore/duckstore/engine/duck"
+	"github.com/duckstore/duckstore/wire/pgerr"
+)
+
+// COPY. Only STDIN and STDOUT: COPY to or from a file or program is
+// refused by the sandbox (classify.go). COPY ... TO STDOUT is a query whose
+// rows wire writes as COPY data. COPY ... FROM STDIN takes the table's
+// write lock at Bind; wire turns whatever format the client sends into
+// canonical CSV, which is staged in the project's _staging folder and
+// appended in one INSERT, so a bad value leaves the table unchanged.
+
+// copyForce is COPY's FORCE_QUOTE option: the columns named, or all.
+type copyForce struct {
+	names []string
+	all   bool
+}
+
+// copyOptions reads COPY's options into a spec with PostgreSQL's defaults.
+func copyOptions(opts []*pg_query.Node, in bool) (*CopySpec, copyForce, error) {
+	var force copyForce
+	spec := &CopySpec{In: in, Format: CopyText}
+	var delim, null, quote, escape *string
+	for _, o := range opts {
+		d := o.GetDefElem()
+		if d == nil {
+			continue
+		}
+		val, _ := constString(d.Arg)
+		switch d.Defname {
+		case "format":
+			switch strings.ToLower(val) {
+			case "text":
+				spec.Format = CopyText
+			case "csv":
+				spec.Format = CopyCSV
+			case "binary":
+				spec.Format = CopyBinary
+			default:
+				return nil, force, errf(pgerr.InvalidParameterValue, "COPY format %q not recognized", val)
+			}
+		case "delimiter":
+			delim = &val
+		case "null":
+			null = &val
+		case "quote":
+			quote = &val
+		case "escape":
+			escape = &val
+		case "header":
+			if d.Arg == nil {
+				spec.Header = true
+			} else if strings.EqualFold(val, "match") {
+				spec.Header = true
+			} else {
+				b, ok := constBool(d.Arg)
+				if !ok {
+					return nil, force, errf(pgerr.InvalidParameterValue, "header requires a Boolean value or \"match\"")
+				}
+				spec.Header = b
+			}
+		case "force_quote":
+			if d.Arg.GetAStar() != nil {
+				force.all = true
+			} else if l := d.Arg.GetList(); l != nil {
+				for _, it := range l.Items {
+					force.names = append(force.names, it.GetString_().GetSval())
+				}
+			}
+		case "encoding":
+			if _, err := checkEncoding(nil, val); err != nil {
+				return nil, force, errf(pgerr.InvalidParameterValue, "COPY encoding %q is not supported; use UTF8", val)
+			}
+		case "freeze", "force_not_null", "force_null":
+			// FREEZE has no meaning here; FORCE_NOT_NULL and FORCE_NULL
+			// are applied by wire's CSV conversion when it supports them.
+		default:
+			return nil, force, errf(pgerr.SyntaxError, "option %q not recognized", d.Defname)
+		}
+	}
+	switch spec.Format {
+	case CopyText:
+		spec.Delimiter, spec.Null = '\t', `\N`
+	case CopyCSV:
+		spec.Delimiter, spec.Null, spec.Quote, spec.Escape = ',', "", '"', '"'
+	}
+	if spec.Format == CopyBinary && (delim != nil || null != nil || quote != nil || escape != nil || spec.Header) {
+		return nil, force, errf(pgerr.SyntaxError, "cannot specify DELIMITER, NULL, QUOTE, ESCAPE or HEADER in BINARY mode")
+	}
+	for _, opt := range []struct {
+		v    *string
+		dst  *byte
+		name string
+	}{{delim, &spec.Delimiter, "DELIMITER"}, {quote, &spec.Quote, "QUOTE"}, {escape, &spec.Escape, "ESCAPE"}} {
+		if opt.v == nil {
+			continue
+		}
+		if len(*opt.v) != 1 {
+			return nil, force, errf(pgerr.FeatureNotSupported, "COPY %s must be a single one-byte character", strings.ToLower(opt.name))
+		}
+		*opt.dst = (*opt.v)[0]
+	}
+	if quote != nil && escape == nil {
+		spec.Escape = spec.Quote
+	}
+	if null != nil {
+		spec.Null = *null
+	}
+	return spec, force, nil
+}
+
+// copyOutSpec describes COPY ... TO STDOUT with the query's columns.
+func copyOutSpec(c *pg_query.CopyStmt, fields []Field) *CopySpec {
+	spec, force, err := copyOptions(c.Options, false)
+	if err != nil {
+		spec = &CopySpec{Format: CopyText, Delimiter: '\t', Null: `\N`}
+	}
+	spec.Fields = fields
+	if force.all || len(force.names) > 0 {
+		spec.ForceQuote = make([]bool, len(fields))
+		for i, f := range fields {
+			spec.ForceQuote[i] = force.all
+			for _, n := range force.names {
+				if n == f.Name {
+					spec.ForceQuote[i] = true
+				}
+			}
+		}
+	}
+	return spec
+}
+
+// bindCopyIn readies COPY t [(cols)] FROM STDIN: the table's write lock
+// and pin (the transaction's, if one is open) and the columns' types.
+func (st *stmt) bindCopyIn(ctx context.Context, p *portal) error {
+	s := st.s
+	c := cloneNode(st.node).GetCopyStmt()
+	spec, _, err := copyOptions(c.Options, true)
+	if err != nil {
+		return err
+	}
+	h := s.holdsFor(&p.own)
+	t, err := s.writeTable(ctx, h, s.newResolver(ctx), c.Relation, "COPY", true)
+	if err == nil {
+		err = st.describeCopyIn(ctx, p, h, t, c, spec)
+	}
+	if err != nil {
+		p.own.release()
+		return err
+	}
+	return nil
+}
+
+func (st *stmt) describeCopyIn(ctx context.Context, p *portal, h *holds, t *catalog.Table, c *pg_query.CopyStmt, spec *CopySpec) error {
+	s := st.s
+	cols, err := copyColumns(t, c.Attlist)
+	if err != nil {
+		return err
+	}
+	alias, err := s.pin(ctx, h, t)
+	if err != nil {
+		return err
+	}
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = duck.QuoteIdent(c)
+	}
+	s.quiesce(nil)
+	ds, err := s.conn.Prepare("SELECT " + strings.Join(quoted, ", ") + " FROM " + quoteAlias(alias) + ".main.data")
+	if err != nil {
+		return clientError(ctx, err, aliasNames{alias: displayName(t)})
+	}
+	dcols := ds.Columns()
+	ds.Close()
+	types := make([]duck.Type, len(dcols))
+	for i, dc := range dcols {
+		types[i] = dc.Type
+	}
+	spec.Fields = fieldsOf(dcols)
+	p.copy, p.fields = spec, nil
+	p.copyIn = func(ctx context.Context, r io.Reader) (Result, error) {
+		n, err := s.loadCSV(ctx, t, alias, quoted, types, r)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Tag: fmt.Sprintf("COPY %d", n)}, nil
+	}
+	return nil
+}
+
+// copyColumns returns the columns a COPY names, or all of the table's.
+func copyColumns(t *catalog.Table, attlist []*pg_query.Node) ([]string, error) {
+	if len(attlist) == 0 {
+		cols := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			cols[i] = c.Name
+		}
+		return cols, nil
+	}
+	seen := map[string]bool{}
+	cols := make([]string, len(attlist))
+	for i, a := range attlist {
+		name := a.GetString_().GetSval()
+		if t.Column(name) == nil {
+			return nil, errf(pgerr.UndefinedColumn, "column %q of relation %q does not exist", name, t.Name)
+		}
+		if seen[name] {
+			return nil, errf(pgerr.DuplicateColumn, "column %q specified more than once", name)
+		}
+		seen[name] = true
+		cols[i] = name
+	}
+	return cols, nil
+}
+
+// CopyIn loads COPY FROM STDIN data.
+func (p *portal) CopyIn(ctx context.Context, r io.Reader) (Result, error) {
+	s := p.st.s
+	if p.copyIn == nil || p.done {
+		return Result{}, errf(pgerr.ProtocolViolation, "portal is not a COPY FROM STDIN")
+	}
+	res, err := p.copyIn(ctx, r)
+	p.finish()
+	err = s.fail(err)
+	s.r.metrics.observe(p.st.cls.kind, err, time.Since(p.start))
+	return res, err
+}
+
+// loadCSV appends canonical CSV (RFC 4180, no header, an unquoted empty
+// field is NULL) to a table whose write lock the caller holds, and returns
+// the rows added. The data is staged in the project's _staging folder,
+// inside the instance's sandbox, and read with every column as VARCHAR:
+// the casts to the columns' types then apply PostgreSQL's text input
+// forms where DuckDB's differ (bytea's \x hex). One INSERT appends it all
+// or, on a bad value, nothing.
+//
+// It is the one place COPY loads data, so a shared loader can replace it.
+func (s *Session) loadCSV(ctx context.Context, t *catalog.Table, alias string, cols []string, types []duck.Type, r io.Reader) (int64, error) {
+	f, err := os.CreateTemp(filepath.Join(s.in.Dir(), "_staging"), "copy-*.csv")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(f.Name())
+	size, err := io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	if size == 0 {
+		return 0, nil
+	}
+	colSpec := make([]string, len(cols))
+	exprs := make([]string, len(cols))
+	for i := range cols {
+		name := fmt.Sprintf("c%d", i)
+		colSpec[i] = duck.QuoteString(name) + ": 'VARCHAR'"
+		exprs[i] = castFromText(name, types[i])
+	}
+	sql := "INSERT INTO " + quoteAlias(alias) + ".main.data (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(exprs, ", ") +
+		" FROM read_csv(" + duck.QuoteString(f.Name()) + ", columns = {" + strings.Join(colSpec, ", ") + "}" +
+		", header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '', allow_quoted_nulls = false" +
+		", auto_detect = false, max_line_size = 67108864)"
+	s.quiesce(nil)
+	n, err := s.conn.Exec(ctx, sql)
+	if err != nil {
+		return 0, clientError(ctx, err, aliasNames{alias: displayName(t)})
+	}
+	return n, nil
+}
+
+// castFromText converts a VARCHAR CSV field to a column's type.
+func castFromText(col string, t duck.Type) string {
+	switch t.ID {
+	case duck.TypeVarchar:
+		if t.Alias == "" {
+			return col
+		}
+	case duck.TypeBlob:
+		return "CASE WHEN starts_with(" + col + `, '\x') THEN unhex(substr(` + col + ", 3)) ELSE CAST(" + col + " AS BLOB) END"
+	case duck.TypeList:
+		// PostgreSQL writes arrays as {a,b}; DuckDB reads lists as [a,b].
+		return "CAST(CASE WHEN starts_with(" + col + ", '{') THEN '[' || substr(" + col + ", 2, length(" + col + ") - 2) || ']' ELSE " + col + " END AS " + t.String() + ")"
+	}
+	return "CAST(" + col + " AS " + t.String() + ")"
+}
+
+// valueString reads a text value from a result column.
+func valueString(col arrow.Array, i int) (string, bool) {
+	v, ok := engine.ValueAt(col, i).(string)
+	return v, ok
+}

@@ -1,0 +1,121 @@
+package sqlrouter
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+
+	"github.com/pganalyze/pg_query_go/v6/parser"
+
+	"github.com/duckstore/duckstore/engine"
+	"github.com/duckstore/duckstore/wire/pgerr"
+)
+
+// SQLSTATEs the router raises that wire/pgerr does not name yet.
+const (
+	codeAmbiguousAlias         pgerr.Code = "42P09"
+	codeDependentObjectsExist  pgerr.Code = "2BP01"
+	codeCantChangeRuntimeParam pgerr.Code = "55P02"
+)
+
+// errf is pgerr.New under a shorter name, for the many errors built here.
+func errf(code pgerr.Code, format string, args ...any) *pgerr.Error {
+	return pgerr.New(code, format, args...)
+}
+
+// denied is the error every sandbox rule raises.
+func denied(format string, args ...any) *pgerr.Error {
+	return pgerr.New(pgerr.InsufficientPrivilege, format, args...)
+}
+
+func unsupported(format string, args ...any) *pgerr.Error {
+	return pgerr.New(pgerr.FeatureNotSupported, format, args...)
+}
+
+// syntaxError converts pg_query's parse error into PostgreSQL's 42601 with
+// the cursor position, which psql uses to draw "LINE 1: ... ^".
+func syntaxError(err error) error {
+	var pe *parser.Error
+	if !errors.As(err, &pe) {
+		return pgerr.Wrap(err, pgerr.SyntaxError, err.Error())
+	}
+	return &pgerr.Error{Severity: pgerr.SeverityError, Code: pgerr.SyntaxError, Message: pe.Message, Position: int32(pe.Cursorpos), Err: err}
+}
+
+// duckLine matches the excerpt DuckDB appends to a message ("\n\nLINE 1:
+// ..." and a caret line). It quotes the rewritten SQL, so it would show
+// attachment aliases and positions that mean nothing to the client.
+var duckLine = regexp.MustCompile(`(?s)\n+LINE \d+:.*$`)
+
+// stagingRe matches the aliases the engine gives files being built.
+var stagingRe = regexp.MustCompile(`"?\bs[0-9a-f]{16}\b"?(\.main)?(\."?data\b"?)?`)
+
+// aliasNames maps attachment aliases back to the names a client used.
+type aliasNames map[string]string
+
+// replace rewrites every mention of an alias in msg: the qualified forms
+// DuckDB prints (t7.main."data", t7.main.data, "t7") and the bare alias.
+func (a aliasNames) replace(msg string) string {
+	for alias, name := range a {
+		if alias == stagingAlias {
+			msg = stagingRe.ReplaceAllString(msg, name)
+			continue
+		}
+		for _, form := range []string{alias + `.main."data"`, alias + `.main.data`, alias + `."data"`, alias + `.data`, `"` + alias + `"`} {
+			msg = strings.ReplaceAll(msg, form, name)
+		}
+		msg = replaceWord(msg, alias, name)
+	}
+	return msg
+}
+
+// replaceWord replaces whole-word occurrences of w in s.
+func replaceWord(s, w, repl string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, w)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(w)
+		if (i > 0 && isWordByte(s[i-1])) || (end < len(s) && isWordByte(s[end])) {
+			b.WriteString(s[:end])
+			s = s[end:]
+			continue
+		}
+		b.WriteString(s[:i])
+		b.WriteString(repl)
+		s = s[end:]
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// clientError turns any error from running a statement into the
+// *pgerr.Error a client gets: DuckDB errors by their type (engine.Error),
+// with DuckDB's SQL excerpt cut and attachment aliases replaced by the
+// client's table names. A statement canceled by ctx reads as 57014.
+func clientError(ctx context.Context, err error, names aliasNames) error {
+	if err == nil {
+		return nil
+	}
+	if ctx != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		// DuckDB reports an interrupt by its own error; say why it came.
+		err = errors.Join(ctx.Err(), err)
+	}
+	e := pgerr.From(engine.Error(err))
+	msg := duckLine.ReplaceAllString(e.Message, "")
+	if len(names) > 0 {
+		msg = names.replace(msg)
+	}
+	if msg == e.Message {
+		return e
+	}
+	c := *e
+	c.Message = msg
+	return &c
+}

@@ -1,0 +1,224 @@
+package sqlrouter
+
+import (
+	"context"
+	"strconv"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/duckstore/duckstore/catalog"
+	"github.com/duckstore/duckstore/engine"
+	"github.com/duckstore/duckstore/engine/duck"
+)
+
+// makePlan rewrites the statement for DuckDB and prepares it. Its pins
+// (and, when lock is set or a transaction is open, its write locks) go to
+// h. lock is set when the plan is made to run now.
+func (st *stmt) makePlan(ctx context.Context, h *holds, lock bool) (*plan, error) {
+	s := st.s
+	node := proto.Clone(st.node).(*pg_query.Node)
+	q := queryOf(node)
+	pl, err := s.rewrite(ctx, h, q, st.cls.tag, lock || s.inTx())
+	if err != nil {
+		return nil, err
+	}
+	s.quiesce(nil)
+	ds, err := s.conn.Prepare(pl.sql)
+	if err != nil {
+		return nil, clientError(ctx, err, pl.names)
+	}
+	pl.ds = ds
+	if pl.rows {
+		pl.fields = fieldsOf(ds.Columns())
+	}
+	n := ds.NumParams()
+	pl.params = make([]uint32, n)
+	pl.paramTypes = make([]duck.Type, n)
+	for i := 0; i < n; i++ {
+		t := ds.ParamType(i + 1)
+		pl.paramTypes[i] = t
+		if t.ID != duck.TypeInvalid {
+			pl.params[i] = engine.PGTypeOf(t).OID
+		}
+	}
+	return pl, nil
+}
+
+// queryOf returns the part of a statement DuckDB runs: the statement
+// itself, or for COPY ... TO STDOUT the query it copies.
+func queryOf(n *pg_query.Node) *pg_query.Node {
+	c := n.GetCopyStmt()
+	if c == nil {
+		return n
+	}
+	if c.Query != nil {
+		return c.Query
+	}
+	sel := &pg_query.SelectStmt{FromClause: []*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: c.Relation}}}}
+	if len(c.Attlist) == 0 {
+		sel.TargetList = []*pg_query.Node{{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{
+			Val: pg_query.MakeColumnRefNode([]*pg_query.Node{pg_query.MakeAStarNode()}, -1)}}}}
+	}
+	for _, a := range c.Attlist {
+		sel.TargetList = append(sel.TargetList, &pg_query.Node{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{
+			Val: pg_query.MakeColumnRefNode([]*pg_query.Node{pg_query.MakeStrNode(a.GetString_().GetSval())}, -1)}}})
+	}
+	return &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel}}
+}
+
+// rewrite resolves, locks (when lock is set) and pins the tables of q and
+// writes it as DuckDB SQL. It does not prepare it.
+func (s *Session) rewrite(ctx context.Context, h *holds, q *pg_query.Node, what string, lock bool) (*plan, error) {
+	res := s.newResolver(ctx)
+	w := s.newRewriter(ctx, res)
+	pl := &plan{gen: s.r.cat.Generation(s.project), searchPath: s.mustSetting("search_path"), rows: returnsRows(q)}
+	if rv := writeTarget(q); rv != nil {
+		t, err := s.writeTable(ctx, h, res, rv, what, lock)
+		if err != nil {
+			return nil, err
+		}
+		w.target, w.targetTable = rv, t
+	}
+	nameResult(q)
+	if err := w.walk(q); err != nil {
+		return nil, err
+	}
+	if w.locking {
+		if err := s.checkWritable("SELECT FOR UPDATE"); err != nil {
+			return nil, err
+		}
+		if lock {
+			for _, ref := range w.refs {
+				t, err := s.lockTable(ctx, h, ref.t.Bucket, ref.t.Name)
+				if err != nil {
+					return nil, err
+				}
+				ref.t = t
+			}
+		}
+	}
+	pl.names = aliasNames{}
+	for _, ref := range w.refs {
+		alias, err := s.pin(ctx, h, ref.t)
+		if err != nil {
+			return nil, err
+		}
+		ref.alias = alias
+		pl.names[alias] = displayName(ref.t)
+	}
+	w.finish()
+	sql, err := deparse(q)
+	if err != nil {
+		return nil, err
+	}
+	pl.sql, pl.refs, pl.locking, pl.effects = sql, w.refs, w.locking, w.effects
+	if w.targetTable != nil {
+		pl.target = w.byID[w.targetTable.ID]
+	}
+	if w.usesSettings {
+		pl.settingsVer = s.gucs.ver
+	}
+	return pl, nil
+}
+
+// writeTable resolves the table a write statement writes; with lock, it
+// takes its write lock (copying it into a dev branch on the branch's
+// first write).
+func (s *Session) writeTable(ctx context.Context, h *holds, res *resolver, rv *pg_query.RangeVar, what string, lock bool) (*catalog.Table, error) {
+	if err := s.checkWritable(what); err != nil {
+		return nil, err
+	}
+	if rv.Catalogname != "" && !s.isOwnDatabase(rv.Catalogname) {
+		return nil, unsupported("cross-database references are not implemented: %s", rangeVarName(rv))
+	}
+	t, err := res.table(rv.Schemaname, rv.Relname)
+	if err != nil || !lock {
+		return t, err
+	}
+	return s.lockForWrite(ctx, h, t.Bucket, t.Name, what)
+}
+
+// writeTarget returns the table a data-modifying statement writes.
+func writeTarget(n *pg_query.Node) *pg_query.RangeVar {
+	switch x := n.Node.(type) {
+	case *pg_query.Node_InsertStmt:
+		return x.InsertStmt.Relation
+	case *pg_query.Node_UpdateStmt:
+		return x.UpdateStmt.Relation
+	case *pg_query.Node_DeleteStmt:
+		return x.DeleteStmt.Relation
+	case *pg_query.Node_MergeStmt:
+		return x.MergeStmt.Relation
+	}
+	return nil
+}
+
+// returnsRows reports whether a statement sends rows.
+func returnsRows(n *pg_query.Node) bool {
+	switch x := n.Node.(type) {
+	case *pg_query.Node_SelectStmt:
+		return true
+	case *pg_query.Node_InsertStmt:
+		return len(x.InsertStmt.ReturningList) > 0
+	case *pg_query.Node_UpdateStmt:
+		return len(x.UpdateStmt.ReturningList) > 0
+	case *pg_query.Node_DeleteStmt:
+		return len(x.DeleteStmt.ReturningList) > 0
+	case *pg_query.Node_MergeStmt:
+		return len(x.MergeStmt.ReturningList) > 0
+	}
+	return false
+}
+
+// nameResult gives the statement's result columns PostgreSQL's names. A
+// bare VALUES becomes SELECT * FROM (VALUES ...) "*VALUES*"(column1, ...)
+// for the same reason.
+func nameResult(n *pg_query.Node) {
+	switch x := n.Node.(type) {
+	case *pg_query.Node_SelectStmt:
+		sel := x.SelectStmt
+		if len(sel.ValuesLists) > 0 && sel.Op == pg_query.SetOperation_SETOP_NONE {
+			wrapValues(n, sel)
+			return
+		}
+		for sel.Op != pg_query.SetOperation_SETOP_NONE && sel.Larg != nil {
+			sel = sel.Larg
+		}
+		nameResultColumns(sel.TargetList)
+	case *pg_query.Node_InsertStmt:
+		nameResultColumns(x.InsertStmt.ReturningList)
+	case *pg_query.Node_UpdateStmt:
+		nameResultColumns(x.UpdateStmt.ReturningList)
+	case *pg_query.Node_DeleteStmt:
+		nameResultColumns(x.DeleteStmt.ReturningList)
+	case *pg_query.Node_MergeStmt:
+		nameResultColumns(x.MergeStmt.ReturningList)
+	}
+}
+
+func wrapValues(n *pg_query.Node, values *pg_query.SelectStmt) {
+	first := values.ValuesLists[0].GetList()
+	if first == nil {
+		return
+	}
+	cols := make([]*pg_query.Node, len(first.Items))
+	for i := range cols {
+		cols[i] = pg_query.MakeStrNode("column" + itoa(i+1))
+	}
+	outer := &pg_query.SelectStmt{
+		TargetList: []*pg_query.Node{{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{
+			Val: pg_query.MakeColumnRefNode([]*pg_query.Node{pg_query.MakeAStarNode()}, -1)}}}},
+		SortClause: values.SortClause, LimitCount: values.LimitCount, LimitOffset: values.LimitOffset,
+		LimitOption: values.LimitOption, WithClause: values.WithClause,
+	}
+	values.SortClause, values.LimitCount, values.LimitOffset, values.WithClause = nil, nil, nil, nil
+	values.LimitOption = pg_query.LimitOption_LIMIT_OPTION_DEFAULT
+	outer.FromClause = []*pg_query.Node{{Node: &pg_query.Node_RangeSubselect{RangeSubselect: &pg_query.RangeSubselect{
+		Subquery: &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: values}},
+		Alias:    &pg_query.Alias{Aliasname: "*VALUES*", Colnames: cols},
+	}}}}
+	n.Node = &pg_query.Node_SelectStmt{SelectStmt: outer}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
