@@ -44,7 +44,7 @@ func (s *Session) alterTarget(ctx context.Context, rv *pg_query.RangeVar, missin
 		return nil, err
 	}
 	if rv.Catalogname != "" && !s.isOwnDatabase(rv.Catalogname) {
-		return nil, unsupported("cross-database references are not implemented: %s", rangeVarName(rv))
+		return nil, crossDatabase(rangeVarName(rv))
 	}
 	t, err := s.newResolver(ctx).table(rv.Schemaname, rv.Relname)
 	if err != nil && missingOK && pgerr.CodeOf(err) == pgerr.UndefinedTable {

@@ -170,7 +170,7 @@ func (s *Session) newTableTarget(ctx context.Context, rv *pg_query.RangeVar, ifN
 		return nil, false, unsupported("temporary tables are not supported")
 	}
 	if rv.Catalogname != "" && !s.isOwnDatabase(rv.Catalogname) {
-		return nil, false, unsupported("cross-database references are not implemented: %s", rangeVarName(rv))
+		return nil, false, crossDatabase(rangeVarName(rv))
 	}
 	res := s.newResolver(ctx)
 	var b *catalog.Bucket
@@ -429,7 +429,7 @@ func objectName(o *pg_query.Node) []string {
 func (s *Session) dropTable(ctx context.Context, names []string, missingOK bool) error {
 	if len(names) == 3 {
 		if !s.isOwnDatabase(names[0]) {
-			return unsupported("cross-database references are not implemented: %s", strings.Join(names, "."))
+			return crossDatabase(strings.Join(names, "."))
 		}
 		names = names[1:]
 	}

@@ -103,9 +103,14 @@ func clientError(ctx context.Context, err error, names aliasNames) error {
 	if err == nil {
 		return nil
 	}
-	if ctx != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-		// DuckDB reports an interrupt by its own error; say why it came.
-		err = errors.Join(ctx.Err(), err)
+	if ctx != nil && ctx.Err() != nil {
+		// The statement was interrupted because its context ended: say
+		// why, whatever error DuckDB's interrupt surfaced as.
+		msg := "canceling statement due to user request"
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			msg = "canceling statement due to statement timeout"
+		}
+		return pgerr.Wrap(errors.Join(context.Cause(ctx), err), pgerr.QueryCanceled, msg)
 	}
 	e := pgerr.From(engine.Error(err))
 	msg := duckLine.ReplaceAllString(e.Message, "")

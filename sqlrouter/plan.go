@@ -130,7 +130,7 @@ func (s *Session) writeTable(ctx context.Context, h *holds, res *resolver, rv *p
 		return nil, err
 	}
 	if rv.Catalogname != "" && !s.isOwnDatabase(rv.Catalogname) {
-		return nil, unsupported("cross-database references are not implemented: %s", rangeVarName(rv))
+		return nil, crossDatabase(rangeVarName(rv))
 	}
 	t, err := res.table(rv.Schemaname, rv.Relname)
 	if err != nil || !lock {

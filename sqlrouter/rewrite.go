@@ -172,7 +172,7 @@ func (w *rewriter) visit(m proto.Message) error {
 func (w *rewriter) rangeVar(rv *pg_query.RangeVar, n *pg_query.Node) error {
 	if rv.Catalogname != "" {
 		if !w.s.isOwnDatabase(rv.Catalogname) {
-			return unsupported("cross-database references are not implemented: %s", rangeVarName(rv))
+			return crossDatabase(rangeVarName(rv))
 		}
 		rv.Catalogname = ""
 	}
@@ -447,7 +447,7 @@ var deparsedUnqualified = map[string]bool{
 	"interval": true, "bit": true, "varbit": true,
 }
 
-var typeAliases = map[string]string{"name": "varchar", "citext": "varchar"}
+var typeAliases = map[string]string{"name": "text", "citext": "text", "jsonb": "json"}
 
 func rangeVarName(rv *pg_query.RangeVar) string {
 	parts := []string{}
@@ -470,3 +470,10 @@ func deparse(n *pg_query.Node) (string, error) {
 
 // cloneNode copies a parse tree, which the rewriter changes in place.
 func cloneNode(n *pg_query.Node) *pg_query.Node { return proto.Clone(n).(*pg_query.Node) }
+
+// crossDatabase refuses a name qualified with a catalog other than the
+// session's database: in DuckDB that would be an attachment, system,
+// temp or memory, never anything the client should reach.
+func crossDatabase(name string) error {
+	return denied("permission denied: cross-database references are not allowed: %s", name)
+}
