@@ -118,7 +118,7 @@ func describeSlices(dir string) ([]catalog.FileSlice, error) {
 		}
 		out = append(out, sl)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(out, func(i, j int) bool { return naturalLess(out[i].Name, out[j].Name) })
 	return out, syncDir(dir)
 }
 

@@ -241,3 +241,15 @@ func TestCreateMakesAFileFromAWriter(t *testing.T) {
 		t.Fatalf("files = %v", list)
 	}
 }
+
+func TestNaturalOrderOfSlices(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		less bool
+	}{{"data_2.csv", "data_10.csv", true}, {"data_10.csv", "data_2.csv", false}, {"part001", "part002", true},
+		{"a", "b", true}, {"x9", "x09", false}, {"s1", "s1a", true}, {"data_1.csv", "data_1.csv", false}} {
+		if got := naturalLess(tc.a, tc.b); got != tc.less {
+			t.Errorf("naturalLess(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+}

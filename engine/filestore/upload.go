@@ -118,7 +118,7 @@ func (s *Store) Upload(ctx context.Context, projectID, key, name string, r io.Re
 		}
 	}
 	u.Slices = append(others, *sl)
-	sort.Slice(u.Slices, func(i, j int) bool { return u.Slices[i].Name < u.Slices[j].Name })
+	sort.Slice(u.Slices, func(i, j int) bool { return naturalLess(u.Slices[i].Name, u.Slices[j].Name) })
 	if err := s.cat.UpdateUpload(ctx, u); err != nil {
 		return nil, nil, err
 	}
