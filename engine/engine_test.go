@@ -337,3 +337,25 @@ func TestBranchCopyOnWrite(t *testing.T) {
 		t.Errorf("main count after branch drop = %d", n)
 	}
 }
+
+func TestInstanceDividesIntegersLikePostgreSQL(t *testing.T) {
+	e, cat := newEngine(t, t.TempDir())
+	defer e.Close()
+	createProject(t, cat, "p1")
+	in, _ := e.Instance(context.Background(), "p1")
+	c, _ := in.Conn() // not the connection that applied the settings
+	defer c.Close()
+	rows, err := c.Query(context.Background(), "SELECT 7/2, current_setting('TimeZone')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	rows.Next()
+	rec := rows.Record()
+	if got := ValueAt(rec.Column(0), 0); got != int64(3) {
+		t.Errorf("7/2 = %v, want 3", got)
+	}
+	if got := ValueAt(rec.Column(1), 0); got != "UTC" {
+		t.Errorf("TimeZone = %v, want UTC", got)
+	}
+}

@@ -85,7 +85,9 @@ func openInstance(e *Engine, projectID string) (*Instance, error) {
 	// Confine the instance to its folder, then lock the configuration so
 	// that no SQL can loosen it again.
 	// Session time zones are applied on the wire; DuckDB computes in UTC.
-	sandbox := "SET TimeZone='UTC';" +
+	// integer / integer is integer division, as in PostgreSQL.
+	sandbox := "SET GLOBAL TimeZone='UTC';" +
+		"SET GLOBAL integer_division=true;" +
 		"SET allowed_directories=[" + duck.QuoteString(dir+string(filepath.Separator)) + "];" +
 		"SET enable_external_access=false;" +
 		"SET lock_configuration=true;"

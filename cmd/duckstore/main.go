@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -25,6 +26,8 @@ import (
 	"github.com/duckstore/duckstore/admin"
 	"github.com/duckstore/duckstore/catalog"
 	"github.com/duckstore/duckstore/engine"
+	"github.com/duckstore/duckstore/sqlrouter"
+	"github.com/duckstore/duckstore/wire"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -140,10 +143,17 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer, log *slog.Logger)
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- httpSrv.Serve(httpLn) }()
 
+	pg, pgLn, err := startPG(ctx, cfg, log, reg, eng, cat)
+	if err != nil {
+		return err
+	}
+	pgErr := make(chan error, 1)
+	go func() { pgErr <- pg.Serve(pgLn) }()
+
 	httpURL := "http://" + httpLn.Addr().String()
 	log.Info("duckstore serving", "version", version, "duckdb", engine.DuckDBVersion(),
-		"data_dir", cfg.DataDir, "http_addr", httpLn.Addr().String())
-	fmt.Fprintf(stdout, "duckstore listening http=%s\n", httpLn.Addr())
+		"data_dir", cfg.DataDir, "http_addr", httpLn.Addr().String(), "pg_addr", pgLn.Addr().String())
+	fmt.Fprintf(stdout, "duckstore listening http=%s pg=%s\n", httpLn.Addr(), pgLn.Addr())
 	if generated != "" {
 		printAdminKey(stdout, generated, httpURL)
 	}
@@ -152,14 +162,75 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer, log *slog.Logger)
 	case <-ctx.Done():
 	case err := <-httpErr:
 		return err
+	case err := <-pgErr:
+		return err
 	}
 	log.Info("shutting down", "grace", cfg.ShutdownGrace)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownGrace)
 	defer cancel()
+	// Both servers drain at once: stop accepting, let running requests and
+	// statements finish within the grace period; the deferred closes then
+	// checkpoint every file and the catalog.
+	done := make(chan struct{})
+	go func() {
+		if err := pg.Shutdown(sctx); err != nil {
+			log.Warn("PostgreSQL server shutdown", "err", err)
+		}
+		close(done)
+	}()
 	if err := httpSrv.Shutdown(sctx); err != nil {
 		log.Warn("admin API shutdown", "err", err)
 	}
+	<-done
 	return nil
+}
+
+// startPG builds the PostgreSQL protocol server over the SQL router and
+// binds its listener.
+func startPG(ctx context.Context, cfg *config, log *slog.Logger, reg prometheus.Registerer, eng *engine.Engine, cat catalog.Store) (*wire.Server, net.Listener, error) {
+	secret, err := serverSecret(ctx, cat)
+	if err != nil {
+		return nil, nil, err
+	}
+	router := sqlrouter.New(sqlrouter.Config{
+		Logger: log.With("component", "sqlrouter"), Registerer: reg,
+		Version: version, LockTimeout: cfg.LockTimeout, Secret: secret,
+	}, eng)
+	var tlsCfg *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, nil, fmt.Errorf("TLS: %w", err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	srv := wire.NewServer(wire.Config{
+		TLS: tlsCfg, AllowCleartextWithoutTLS: cfg.AllowCleartext,
+		MaxConnections: cfg.MaxConns, IdleSessionTimeout: cfg.IdleTimeout, ShutdownGrace: cfg.ShutdownGrace,
+		Logger: log.With("component", "wire"), Registerer: reg,
+		BaseContext: func() context.Context { return context.WithoutCancel(ctx) },
+	}, router)
+	ln, err := net.Listen("tcp", cfg.PGAddr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return srv, ln, nil
+}
+
+const serverSecretSetting = "server_secret"
+
+// serverSecret returns the server's own random secret, made on first
+// start and kept in the catalog: it keys what must stay stable across
+// restarts (the fake SCRAM salts of unknown users).
+func serverSecret(ctx context.Context, cat catalog.Store) ([]byte, error) {
+	if v, ok, err := cat.Setting(ctx, serverSecretSetting); err != nil {
+		return nil, err
+	} else if ok {
+		return hex.DecodeString(v)
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	return b, cat.PutSetting(ctx, serverSecretSetting, hex.EncodeToString(b))
 }
 
 const adminKeySetting = "admin_key_sha256"
