@@ -61,6 +61,16 @@ func (s *Session) alterCommands(ctx context.Context, c *pg_query.AlterTableCmd) 
 	if c == nil {
 		return nil, unsupported("unsupported ALTER TABLE command")
 	}
+	if cd := c.Def.GetColumnDef(); cd != nil {
+		if err := checkColumnDef(cd); err != nil {
+			return nil, err
+		}
+	}
+	if con := c.Def.GetConstraint(); con != nil {
+		if err := checkConstraint(con); err != nil {
+			return nil, err
+		}
+	}
 	w := s.newRewriter(ctx, s.newResolver(ctx))
 	if err := w.walk(c.Def); err != nil {
 		return nil, err
@@ -71,9 +81,6 @@ func (s *Session) alterCommands(ctx context.Context, c *pg_query.AlterTableCmd) 
 	switch c.Subtype {
 	case pg_query.AlterTableType_AT_AddColumn:
 		cd := c.Def.GetColumnDef()
-		if err := checkColumnDef(cd); err != nil {
-			return nil, err
-		}
 		var keep []*pg_query.Node
 		notNull := cd.IsNotNull
 		for _, n := range cd.Constraints {
@@ -99,11 +106,6 @@ func (s *Session) alterCommands(ctx context.Context, c *pg_query.AlterTableCmd) 
 		pg_query.AlterTableType_AT_AlterColumnType:
 		return []*pg_query.AlterTableCmd{c}, nil
 	case pg_query.AlterTableType_AT_AddConstraint:
-		if con := c.Def.GetConstraint(); con != nil {
-			if err := checkConstraint(con); err != nil {
-				return nil, err
-			}
-		}
 		return []*pg_query.AlterTableCmd{c}, nil
 	}
 	return nil, unsupported("ALTER TABLE ... %s is not supported", c.Subtype.String())

@@ -280,7 +280,7 @@ func (s *Session) loadCSV(ctx context.Context, t *catalog.Table, alias string, c
 	s.quiesce(nil)
 	n, err := s.conn.Exec(ctx, sql)
 	if err != nil {
-		return 0, clientError(ctx, err, aliasNames{alias: displayName(t)})
+		return 0, clientError(ctx, err, aliasNames{alias: displayName(t), targetAlias: displayName(t)})
 	}
 	return n, nil
 }

@@ -40,7 +40,7 @@ func (s *Session) truncateOne(ctx context.Context, rv *pg_query.RangeVar) error 
 	}
 	s.quiesce(nil)
 	_, err = s.conn.Exec(ctx, "DELETE FROM "+quoteAlias(alias)+".main.data")
-	return clientError(ctx, err, aliasNames{alias: displayName(t)})
+	return clientError(ctx, err, aliasNames{alias: displayName(t), targetAlias: displayName(t)})
 }
 
 func quoteAlias(a string) string { return `"` + strings.ReplaceAll(a, `"`, `""`) + `"` }

@@ -48,6 +48,9 @@ func syntaxError(err error) error {
 // attachment aliases and positions that mean nothing to the client.
 var duckLine = regexp.MustCompile(`(?s)\n+LINE \d+:.*$`)
 
+// targetAlias stands for the table a statement writes in aliasNames.
+const targetAlias = "\x00target"
+
 // stagingRe matches the aliases the engine gives files being built.
 var stagingRe = regexp.MustCompile(`"?\bs[0-9a-f]{16}\b"?(\.main)?(\."?data\b"?)?`)
 
@@ -58,8 +61,13 @@ type aliasNames map[string]string
 // DuckDB prints (t7.main."data", t7.main.data, "t7") and the bare alias.
 func (a aliasNames) replace(msg string) string {
 	for alias, name := range a {
-		if alias == stagingAlias {
+		switch alias {
+		case stagingAlias:
 			msg = stagingRe.ReplaceAllString(msg, name)
+			continue
+		case targetAlias:
+			// DuckDB names a written table by its name in the file.
+			msg = strings.ReplaceAll(msg, "constraint failed: data.", "constraint failed: "+name+".")
 			continue
 		}
 		for _, form := range []string{alias + `.main."data"`, alias + `.main.data`, alias + `."data"`, alias + `.data`, `"` + alias + `"`} {

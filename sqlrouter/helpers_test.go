@@ -3,6 +3,7 @@ package sqlrouter
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -235,3 +236,14 @@ func fmtRows(rows [][]any) string {
 	}
 	return b.String()
 }
+
+// assertNoAlias fails when a message shows an attachment alias (t<id>) or
+// DuckDB's internal names.
+func assertNoAlias(t *testing.T, msg string) {
+	t.Helper()
+	if aliasRe.MatchString(msg) || strings.Contains(msg, "main.data") || strings.Contains(msg, "LINE 1") {
+		t.Errorf("message shows internal names: %q", msg)
+	}
+}
+
+var aliasRe = regexp.MustCompile(`\bt\d+\b|\bs[0-9a-f]{16}\b`)

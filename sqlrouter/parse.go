@@ -22,11 +22,9 @@ type parsed struct {
 func parseStatements(q string) ([]parsed, error) {
 	tree, err := pg_query.Parse(q)
 	if err != nil {
-		if parts, serr := pg_query.SplitWithScanner(q, true); serr == nil {
-			for _, p := range parts {
-				if what, ok := deniedStatement(p); ok {
-					return nil, denied("permission denied: %s is not allowed", what)
-				}
+		for _, start := range statementStarts(q) {
+			if what, ok := deniedStatement(q[start:]); ok {
+				return nil, denied("permission denied: %s is not allowed", what)
 			}
 		}
 		return nil, syntaxError(err)
@@ -102,4 +100,27 @@ func (st *stmt) prepareEager(ctx context.Context) error {
 		st.plan = pl
 	}
 	return nil
+}
+
+// statementStarts returns the byte offsets where the statements of a query
+// string begin, found with PostgreSQL's scanner (which, unlike the parser,
+// accepts any input): the first token and every token after a semicolon.
+func statementStarts(q string) []int {
+	res, err := pg_query.Scan(q)
+	if err != nil {
+		return []int{0}
+	}
+	var out []int
+	next := true
+	for _, tok := range res.Tokens {
+		if tok.Token == pg_query.Token_ASCII_59 {
+			next = true
+			continue
+		}
+		if next && tok.Token != pg_query.Token_SQL_COMMENT && tok.Token != pg_query.Token_C_COMMENT {
+			out = append(out, int(tok.Start))
+			next = false
+		}
+	}
+	return out
 }

@@ -99,6 +99,9 @@ func (s *Session) rewrite(ctx context.Context, h *holds, q *pg_query.Node, what 
 		}
 	}
 	pl.names = aliasNames{}
+	if w.targetTable != nil {
+		pl.names[targetAlias] = displayName(w.targetTable)
+	}
 	for _, ref := range w.refs {
 		alias, err := s.pin(ctx, h, ref.t)
 		if err != nil {

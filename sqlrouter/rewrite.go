@@ -465,7 +465,47 @@ func deparse(n *pg_query.Node) (string, error) {
 	if err != nil {
 		return "", pgerr.Wrap(err, pgerr.InternalError, "could not write the statement for DuckDB: "+err.Error())
 	}
-	return sql, nil
+	return quoteDuckDBKeywords(sql), nil
+}
+
+// duckDBReserved are words DuckDB reserves (or allows only as type and
+// function names) that PostgreSQL does not, so the deparser writes them
+// unquoted where they are column, table or alias names.
+var duckDBReserved = map[string]bool{
+	"anti": true, "asof": true, "at": true, "by": true, "columns": true, "describe": true, "generated": true,
+	"glob": true, "lambda": true, "map": true, "pivot": true, "pivot_longer": true, "pivot_wider": true,
+	"positional": true, "qualify": true, "semi": true, "show": true, "struct": true, "summarize": true,
+	"try_cast": true, "unpack": true, "unpivot": true,
+}
+
+// quoteDuckDBKeywords quotes those words in deparsed SQL. The deparser
+// writes SQL keywords in upper case and names in lower case, so a
+// lower-case, unquoted occurrence that is not a function call is a name.
+func quoteDuckDBKeywords(sql string) string {
+	res, err := pg_query.Scan(sql)
+	if err != nil {
+		return sql
+	}
+	var b strings.Builder
+	last := 0
+	for _, tok := range res.Tokens {
+		start, end := int(tok.Start), int(tok.End)
+		if end > len(sql) || !duckDBReserved[sql[start:end]] {
+			continue
+		}
+		rest := strings.TrimLeft(sql[end:], " \t\n")
+		if strings.HasPrefix(rest, "(") {
+			continue
+		}
+		b.WriteString(sql[last:start])
+		b.WriteString(`"` + sql[start:end] + `"`)
+		last = end
+	}
+	if last == 0 {
+		return sql
+	}
+	b.WriteString(sql[last:])
+	return b.String()
 }
 
 // cloneNode copies a parse tree, which the rewriter changes in place.
