@@ -191,8 +191,7 @@ func (o *csvOut) value(v []byte) error {
 		v = v[i+1:]
 	}
 	o.w.Write(v)
-	_, err := o.w.Write([]byte{'"'})
-	return err
+	return o.w.WriteByte('"')
 }
 
 func (o *csvOut) endRow() error {

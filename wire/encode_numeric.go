@@ -47,8 +47,10 @@ func numericBinder(dt arrow.DataType, bin bool) binder {
 		scale := int(t.Scale)
 		return func(arr arrow.Array) bound {
 			vals := arr.(*array.Decimal128).Values()
+			// One digit buffer per batch: a stack array would escape
+			// through the indirect call to write.
+			buf := make([]byte, 0, 48)
 			return plain(arr, func(dst []byte, i int) ([]byte, error) {
-				var buf [40]byte
 				neg, digits := decimal128Digits(buf[:0], vals[i])
 				return write(dst, neg, digits, scale), nil
 			})
@@ -91,8 +93,8 @@ func numericBinder(dt arrow.DataType, bin bool) binder {
 func numericInts[T integer](write numericWriter) binder {
 	return func(arr arrow.Array) bound {
 		vals := valuesOf[T](arr)
+		buf := make([]byte, 0, 24)
 		return plain(arr, func(dst []byte, i int) ([]byte, error) {
-			var buf [24]byte
 			x := vals[i]
 			neg := x < 0
 			var mag uint64
@@ -112,8 +114,8 @@ func numericFromText(bin bool) binder {
 	return func(arr arrow.Array) bound {
 		f64, _ := arr.(*array.Float64)
 		f32, _ := arr.(*array.Float32)
+		buf := make([]byte, 0, 400)
 		return plain(arr, func(dst []byte, i int) ([]byte, error) {
-			var buf [400]byte
 			var s []byte
 			switch {
 			case f64 != nil:

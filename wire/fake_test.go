@@ -60,16 +60,19 @@ func scramKey(id, password string, salt []byte, iter int) sqlrouter.SCRAMKey {
 	return k
 }
 
-func newFakeBackend() *fakeBackend {
+// fakeSecret is computed once: PBKDF2 with 4096 rounds is slow enough to
+// dominate a fuzzing run.
+var fakeSecret = sync.OnceValue(func() sqlrouter.SCRAMSecret {
 	salt := []byte("fake-salt-123456")
-	return &fakeBackend{
-		secret: sqlrouter.SCRAMSecret{Salt: salt, Iterations: 4096, Keys: []sqlrouter.SCRAMKey{
-			// Two credentials of one user: the login must find the second.
-			scramKey("other-key", "not-the-password", salt, 4096),
-			scramKey("key-1", fakePassword, salt, 4096),
-		}},
-		custom: make(map[string]fakeResult),
-	}
+	return sqlrouter.SCRAMSecret{Salt: salt, Iterations: 4096, Keys: []sqlrouter.SCRAMKey{
+		// Two credentials of one user: the login must find the second.
+		scramKey("other-key", "not-the-password", salt, 4096),
+		scramKey("key-1", fakePassword, salt, 4096),
+	}}
+})
+
+func newFakeBackend() *fakeBackend {
+	return &fakeBackend{secret: fakeSecret(), custom: make(map[string]fakeResult)}
 }
 
 func (b *fakeBackend) SCRAM(ctx context.Context, st sqlrouter.Startup) (sqlrouter.SCRAMSecret, error) {
