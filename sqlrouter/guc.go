@@ -432,6 +432,11 @@ func parseTimeZone(v string) (*time.Location, error) {
 	case "UTC", "GMT", "Z", "ZULU", "UCT", "UNIVERSAL", "ETC/UTC":
 		return time.UTC, nil
 	}
+	if name, rest, ok := strings.Cut(v, ">"); ok && strings.HasPrefix(name, "<") {
+		// A POSIX zone with a quoted name, as SHOW TimeZone writes fixed
+		// offsets: <+02>-02.
+		v = rest
+	}
 	if off, ok := posixOffset(v); ok {
 		return time.FixedZone(posixZoneName(off), off), nil
 	}
