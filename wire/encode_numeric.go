@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/binary"
+	"math/big"
 	"math/bits"
 	"strconv"
 	"unsafe"
@@ -9,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"github.com/duckstore/duckstore/wire/pgerr"
 )
 
 // numeric: DuckDB's DECIMAL(p,s), HUGEINT, UHUGEINT (decimal128) and
@@ -86,8 +89,44 @@ func numericBinder(dt arrow.DataType, bin bool) binder {
 		return numericInts[uint64](write)
 	case arrow.FLOAT32, arrow.FLOAT64, arrow.DECIMAL32, arrow.DECIMAL64:
 		return numericFromText(bin)
+	case arrow.BINARY, arrow.LARGE_BINARY, arrow.BINARY_VIEW:
+		return bignumBinder(write)
 	}
 	return nil
+}
+
+// bignumBinder writes DuckDB's BIGNUM (VARINT), which reaches Arrow as an
+// opaque blob: a 3-byte header holding the byte count with the top bit set
+// for a positive number (the whole header inverted for a negative one),
+// then the magnitude big-endian (inverted, byte by byte, when negative).
+func bignumBinder(write numericWriter) binder {
+	return func(arr arrow.Array) bound {
+		get := bytesOf(arr)
+		var mag, digits []byte
+		var n big.Int
+		return plain(arr, func(dst []byte, i int) ([]byte, error) {
+			b := get(i)
+			if len(b) < 3 {
+				return dst, pgerr.New(pgerr.DataCorrupted, "invalid BIGNUM value")
+			}
+			header := uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2])
+			neg := header&0x800000 == 0
+			if neg {
+				header = ^header & 0xffffff
+			}
+			if int(header&0x7fffff) != len(b)-3 {
+				return dst, pgerr.New(pgerr.DataCorrupted, "invalid BIGNUM value")
+			}
+			mag = append(mag[:0], b[3:]...)
+			if neg {
+				for k := range mag {
+					mag[k] = ^mag[k]
+				}
+			}
+			digits = n.SetBytes(mag).Append(digits[:0], 10)
+			return write(dst, neg, trimZeros(digits), 0), nil
+		})
+	}
 }
 
 func numericInts[T integer](write numericWriter) binder {

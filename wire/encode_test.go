@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/big"
@@ -109,6 +110,14 @@ func appendValue(b array.Builder, v any) {
 	default:
 		panic(fmt.Sprintf("no append for %T", b))
 	}
+}
+
+func hexBytes(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func toInt64(v any) int64 {
@@ -364,6 +373,12 @@ func encodeCases() []encCase {
 				decimal128.New(math.MinInt64, 0), "-12345678901234567890123", "0"),
 			dst: newNum, text: []string{"170141183460469231731687303715884105727", "-170141183460469231731687303715884105728",
 				"-12345678901234567890123", "0"}},
+		{name: "varint (DuckDB BIGNUM blobs) as numeric", oid: oidNumeric,
+			arr: build(arrow.BinaryTypes.Binary, hexBytes("80000100"), hexBytes("80000101"), hexBytes("7ffffefe"),
+				hexBytes("8000020100"), hexBytes("7ffffdfeff"), hexBytes("80000d018ee90ff6c373e0ee4e3f0ad2"),
+				hexBytes("7ffff2fe7116f0093c8c1f11b1c0f52d"), hexBytes("800001ff"), hexBytes("7ffffe00"), nil),
+			dst: newNum, text: []string{"0", "1", "-1", "256", "-256", "123456789012345678901234567890",
+				"-123456789012345678901234567890", "255", "-255", null}},
 		{name: "decimal keeps its scale", oid: oidNumeric,
 			arr: build(&arrow.Decimal128Type{Precision: 18, Scale: 2}, "1.50", "-0.05", "0", "12345678.90", "100", nil),
 			dst: newNum, text: []string{"1.50", "-0.05", "0.00", "12345678.90", "100.00", null},

@@ -687,3 +687,21 @@ func metricValue(m prometheus.Metric) float64 {
 	}
 	return d.GetGauge().GetValue()
 }
+
+// TestShutdownContext: a context that ends before the grace period (as
+// cmd/duckstore passes one) ends it too; the session still learns why.
+func TestShutdownContext(t *testing.T) {
+	ts := startServer(t, Config{ShutdownGrace: time.Minute})
+	busy := dialRaw(t, ts.addr)
+	loginRaw(t, busy)
+	busy.send(&pgproto3.Query{String: "SELECT pg_sleep(30)"})
+	time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := ts.srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if e := busy.expectError(); e.Code != "57P01" || e.Severity != "FATAL" {
+		t.Fatalf("got %s %s", e.Severity, e.Code)
+	}
+}

@@ -258,9 +258,10 @@ func (s *Server) releaseSession() { <-s.sessions }
 
 // Shutdown stops accepting connections, ends idle sessions with FATAL 57P01,
 // lets sessions that are running a statement finish it within the grace
-// period (Config.ShutdownGrace, or ctx's deadline if sooner), then cancels
-// what still runs and closes every connection. It returns ctx.Err() if ctx
-// ends before every connection is closed.
+// period (Config.ShutdownGrace, or until ctx ends if sooner), then cancels
+// what still runs, so that those sessions end with 57P01 too, and closes
+// every connection. It returns nil when every session ended within the
+// grace period, else ctx.Err().
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.shuttingDown.Store(true)
@@ -286,13 +287,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	// Grace is over: cancel running statements; each session then reports
 	// 57P01 and closes. Sessions stuck on a socket are unblocked after a
-	// moment, then closed.
+	// moment, then closed. These last steps take at most a few seconds
+	// even when ctx has already ended, so that clients learn why their
+	// session ends.
 	s.stop(errShutdown)
 	for _, force := range []func(*conn){(*conn).interrupt, func(c *conn) { c.nc.Close() }} {
 		select {
 		case <-done:
-			return nil
-		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(time.Second):
 		}
@@ -304,8 +305,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	select {
 	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	case <-time.After(time.Second):
 	}
+	return ctx.Err()
 }
