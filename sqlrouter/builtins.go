@@ -181,8 +181,18 @@ func textArray(vals []string) *pg_query.Node {
 // constString reads a string constant, also through a cast to a text
 // type ('x'::text).
 func constString(n *pg_query.Node) (string, bool) {
-	if tc := n.GetTypeCast(); tc != nil {
-		return constString(tc.Arg)
+	switch x := n.GetNode().(type) {
+	case *pg_query.Node_TypeCast:
+		return constString(x.TypeCast.Arg)
+	case *pg_query.Node_String_:
+		// Option values in DefElems (COPY's FORMAT csv, ...).
+		return x.String_.Sval, true
+	case *pg_query.Node_Integer:
+		return strconv.Itoa(int(x.Integer.Ival)), true
+	case *pg_query.Node_Float:
+		return x.Float.Fval, true
+	case *pg_query.Node_Boolean:
+		return onOff(x.Boolean.Boolval), true
 	}
 	c := n.GetAConst()
 	if c == nil || c.Isnull {

@@ -125,10 +125,10 @@ func copyOptions(opts []*pg_query.Node, in bool) (*CopySpec, copyForce, error) {
 }
 
 // copyOutSpec describes COPY ... TO STDOUT with the query's columns.
-func copyOutSpec(c *pg_query.CopyStmt, fields []Field) *CopySpec {
+func copyOutSpec(c *pg_query.CopyStmt, fields []Field) (*CopySpec, error) {
 	spec, force, err := copyOptions(c.Options, false)
 	if err != nil {
-		spec = &CopySpec{Format: CopyText, Delimiter: '\t', Null: `\N`}
+		return nil, err
 	}
 	spec.Fields = fields
 	if force.all || len(force.names) > 0 {
@@ -142,7 +142,7 @@ func copyOutSpec(c *pg_query.CopyStmt, fields []Field) *CopySpec {
 			}
 		}
 	}
-	return spec
+	return spec, nil
 }
 
 // bindCopyIn readies COPY t [(cols)] FROM STDIN: the table's write lock
@@ -276,7 +276,7 @@ func (s *Session) loadCSV(ctx context.Context, t *catalog.Table, alias string, c
 	sql := "INSERT INTO " + quoteAlias(alias) + ".main.data (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(exprs, ", ") +
 		" FROM read_csv(" + duck.QuoteString(f.Name()) + ", columns = {" + strings.Join(colSpec, ", ") + "}" +
 		", header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '', allow_quoted_nulls = false" +
-		", auto_detect = false, max_line_size = 67108864)"
+		", auto_detect = false)"
 	s.quiesce(nil)
 	n, err := s.conn.Exec(ctx, sql)
 	if err != nil {

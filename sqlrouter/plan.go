@@ -135,6 +135,9 @@ func (s *Session) writeTable(ctx context.Context, h *holds, res *resolver, rv *p
 	if rv.Catalogname != "" && !s.isOwnDatabase(rv.Catalogname) {
 		return nil, crossDatabase(rangeVarName(rv))
 	}
+	if rv.Schemaname == "pg_catalog" || rv.Schemaname == "information_schema" {
+		return nil, denied("permission denied for relation %s", rangeVarName(rv))
+	}
 	t, err := res.table(rv.Schemaname, rv.Relname)
 	if err != nil || !lock {
 		return t, err

@@ -198,7 +198,12 @@ func (st *stmt) bind(ctx context.Context, args []any) (*portal, error) {
 			return nil, err
 		}
 		if st.cls.op == opCopyOut {
-			p.copy = copyOutSpec(st.node.GetCopyStmt(), p.fields)
+			spec, err := copyOutSpec(st.node.GetCopyStmt(), p.fields)
+			if err != nil {
+				p.Close()
+				return nil, err
+			}
+			p.copy = spec
 		}
 		return p, nil
 	case opCopyIn:
