@@ -72,6 +72,13 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	return &env{t: t, dir: dir, cat: cat, eng: eng, api: api, srv: srv, admin: adminKey, reg: reg}
 }
 
+// with returns the env reporting to t (a subtest).
+func (e *env) with(t *testing.T) *env {
+	c := *e
+	c.t = t
+	return &c
+}
+
 // resp is an answer read in full.
 type resp struct {
 	status int

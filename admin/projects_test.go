@@ -73,6 +73,7 @@ func TestProjects(t *testing.T) {
 		{"bad status", "?status=gone", 422, nil, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			e := e.with(t)
 			r := e.must(tc.status, "GET", "/projects"+tc.query, e.admin, nil)
 			if tc.status != 200 {
 				if r.errCode() != "validation_error" {
@@ -141,6 +142,7 @@ func TestProjectIDsAreValidated(t *testing.T) {
 		{"name too long", map[string]any{"id": "ok", "name": string(make([]byte, 300))}, 422, "validation_error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			e := e.with(t)
 			r := e.must(tc.status, "POST", "/projects", e.admin, tc.body)
 			if r.errCode() != tc.code {
 				t.Fatalf("error = %s", r.body)

@@ -62,13 +62,31 @@ func (s *Server) addColumn(c *call) error {
 	if err != nil {
 		return err
 	}
-	// DuckDB adds no column with a constraint: add it, then constrain it.
-	stmts := []string{"ADD COLUMN " + engine.ColumnDDL(col)}
-	if req.Nullable != nil && !*req.Nullable {
-		stmts = append(stmts, "ALTER COLUMN "+duck.QuoteIdent(col.Name)+" SET NOT NULL")
+	notNull := req.Nullable != nil && !*req.Nullable
+	if notNull && col.Default == nil {
+		n, err := s.rowCount(c.ctx(), in, t)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return errConflict("not_null_violation", "table %s.%s has %d rows: a NOT NULL column needs a default", t.Bucket, t.Name, n)
+		}
 	}
-	if err := s.alter(c.ctx(), in, t, stmts...); err != nil {
+	// DuckDB adds no column with a constraint: add it, then constrain it.
+	// Each is its own statement: DuckDB 1.5 fails ADD COLUMN with a CAST
+	// default inside an explicit transaction once the configuration is
+	// locked. Under the write lock the rows cannot change in between, so
+	// the constraint holds; were it refused, the column is dropped again.
+	if err := s.alter(c.ctx(), in, t, "ADD COLUMN "+engine.ColumnDDL(col)); err != nil {
 		return err
+	}
+	if notNull {
+		if err := s.alter(c.ctx(), in, t, "ALTER COLUMN "+duck.QuoteIdent(col.Name)+" SET NOT NULL"); err != nil {
+			if derr := s.alter(context.WithoutCancel(c.ctx()), in, t, "DROP COLUMN "+duck.QuoteIdent(col.Name)); derr != nil {
+				c.log.Error("drop column after refused NOT NULL", "table", t.Bucket+"."+t.Name, "column", col.Name, "err", derr)
+			}
+			return err
+		}
 	}
 	return c.json(http.StatusCreated, s.tableView(c.ctx(), in, t))
 }
@@ -330,21 +348,29 @@ func routeColumn(c *call, t *catalog.Table) (*catalog.Column, error) {
 	return col, nil
 }
 
-// alter runs ALTER TABLE clauses on t's file in one transaction, then
-// records the file's schema in the catalog (and t). Once the transaction
-// committed, the catalog follows even if the client has gone.
+// alter runs ALTER TABLE clauses on t's file (several in one
+// transaction), then records the file's schema in the catalog (and t).
+// Once the change committed, the catalog follows even if the client has
+// gone.
 func (s *Server) alter(ctx context.Context, in *engine.Instance, t *catalog.Table, clauses ...string) error {
 	if len(clauses) == 0 {
 		return nil
 	}
 	err := pinned(ctx, in, t, func(conn *duck.Conn, alias string) error {
-		var b strings.Builder
-		b.WriteString("BEGIN;")
-		for _, cl := range clauses {
-			b.WriteString(" ALTER TABLE " + alias + ".data " + cl + ";")
+		if len(clauses) == 1 {
+			_, err := conn.Exec(ctx, "ALTER TABLE "+alias+".data "+clauses[0])
+			return engine.Error(err)
 		}
-		b.WriteString(" COMMIT")
-		_, err := conn.Exec(ctx, b.String())
+		if _, err := conn.Exec(ctx, "BEGIN"); err != nil {
+			return engine.Error(err)
+		}
+		for _, cl := range clauses {
+			if _, err := conn.Exec(ctx, "ALTER TABLE "+alias+".data "+cl); err != nil {
+				conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+				return engine.Error(err)
+			}
+		}
+		_, err := conn.Exec(ctx, "COMMIT")
 		return engine.Error(err)
 	})
 	if err != nil {

@@ -113,8 +113,8 @@ func (s *Server) columnsOf(ctx context.Context, in *engine.Instance, req tableCr
 	defer conn.Close()
 	cols := make([]catalog.Column, 0, len(req.Columns))
 	for i, d := range req.Columns {
-		if d.Name == "" || d.Type == "" {
-			return nil, validationError([]any{"body", "columns", i}, "name and type are required", "missing")
+		if d.Type == "" {
+			return nil, validationError([]any{"body", "columns", i, "type"}, "Field required", "missing")
 		}
 		nullable := d.Nullable == nil || *d.Nullable
 		col, err := newColumn(ctx, conn, d.Name, d.Type, nullable && !inPK[d.Name], d.Default)
