@@ -164,7 +164,7 @@ func (s *Server) renderOpenAPI() ([]byte, error) {
 	errRef := g.ref(reflect.TypeOf(errorBody{}))
 	paths := map[string]map[string]any{}
 	for _, rt := range s.routes {
-		d, ok := docs[docKey(rt)]
+		d, ok := docOf(docKey(rt))
 		if !ok {
 			continue // TestOpenAPIDescribesEveryRoute reports it
 		}

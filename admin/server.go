@@ -32,6 +32,9 @@ type Config struct {
 	// TempDir holds request bodies too large to keep in memory while an
 	// idempotent request runs. "" means os.TempDir().
 	TempDir string
+
+	// Data tunes the Files API and async jobs (data.go).
+	Data DataConfig
 }
 
 // Server is the admin API's http.Handler.
@@ -49,6 +52,7 @@ type Server struct {
 	// keyMu serializes revokes and rotations, so that two revokes cannot
 	// each leave the other as the project's last project_admin key.
 	keyMu sync.Mutex
+	data  *dataServices // files, imports, exports, jobs (data.go)
 }
 
 // New returns the admin API over the engine (and its catalog).
@@ -85,6 +89,9 @@ func New(cfg Config, eng *engine.Engine) (*Server, error) {
 		return nil, fmt.Errorf("admin: openapi: %w", err)
 	}
 	s.openapi = doc
+	if err := s.initData(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -135,6 +142,8 @@ func (s *Server) registerRoutes() {
 	s.handleBranch("DELETE", pathTable+"/columns/:column_name", accessBranchWrite, s.dropColumn)
 	s.handleBranch("POST", pathTable+"/primary-key", accessBranchWrite, s.addPrimaryKey)
 	s.handleBranch("DELETE", pathTable+"/primary-key", accessBranchWrite, s.dropPrimaryKey)
+
+	s.registerDataRoutes()
 }
 
 // Route patterns. Bucket and table patterns are relative to a branch
@@ -149,9 +158,9 @@ const (
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
 
-// Close stops background work. The server keeps none today; Close is
-// where it would stop.
-func (s *Server) Close() error { return nil }
+// Close stops background work: async jobs (recorded as interrupted) and
+// the file janitor.
+func (s *Server) Close() error { return s.closeData() }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	writeError(w, requestIDOf(r.Context()), errorf(http.StatusNotFound, "route_not_found", "no route %s %s", r.Method, r.URL.Path))

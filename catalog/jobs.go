@@ -60,6 +60,7 @@ type Job struct {
 
 // JobFilter selects jobs of a project; zero fields select everything.
 type JobFilter struct {
+	BranchID    string
 	Statuses    []JobStatus
 	Operation   string
 	Table       string
@@ -187,6 +188,10 @@ func (s *DuckStore) Jobs(ctx context.Context, projectID string, f JobFilter) ([]
 			args = append(args, string(st))
 		}
 		where = append(where, "status IN ("+strings.Join(marks, ", ")+")")
+	}
+	if f.BranchID != "" {
+		where = append(where, "branch_id = ?")
+		args = append(args, f.BranchID)
 	}
 	if f.Operation != "" {
 		where = append(where, "operation = ?")

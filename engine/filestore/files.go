@@ -229,3 +229,8 @@ func (r *Reader) Close() error {
 	}
 	return nil
 }
+
+// Uploads lists a project's upload sessions.
+func (s *Store) Uploads(ctx context.Context, projectID string) ([]*catalog.Upload, error) {
+	return s.cat.Uploads(ctx, projectID)
+}

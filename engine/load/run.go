@@ -39,7 +39,10 @@ func Append(ctx context.Context, in *engine.Instance, conn *duck.Conn, alias str
 	}
 	defer p.close()
 	res := &Result{Bytes: p.bytes}
-	if err := insert(ctx, conn, alias, t, p, opts, res, false); err != nil {
+	stop := watch(conn, p, opts.Progress)
+	err = insert(ctx, conn, alias, t, p, opts, res, false)
+	stop()
+	if err != nil {
 		return nil, explainWith(ctx, in, p, err)
 	}
 	if res.TableRows, err = countRows(ctx, conn, alias); err != nil {
