@@ -1,0 +1,304 @@
+package pgcatalog
+
+import (
+	"strings"
+)
+
+// viewSQL holds the relations Build makes views of, as SELECTs that yield
+// every column of the PostgreSQL relation by name. createViews wraps each
+// in a SELECT that orders and casts the columns as fixtures/columns.csv
+// says, so a view cannot drift from PostgreSQL's shape. The definitions
+// follow PostgreSQL 15's system_views.sql and information_schema.sql for
+// what the session can see.
+var viewSQL = map[string]string{
+	"pg_tables": `
+SELECT n.nspname AS schemaname, c.relname AS tablename, r.rolname AS tableowner, ts.spcname AS tablespace,
+	c.relhasindex AS hasindexes, c.relhasrules AS hasrules, c.relhastriggers AS hastriggers, c.relrowsecurity AS rowsecurity
+FROM $A.pg_class c LEFT JOIN $A.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN $A.pg_tablespace ts ON ts.oid = c.reltablespace LEFT JOIN $A.pg_roles r ON r.oid = c.relowner
+WHERE c.relkind IN ('r', 'p')`,
+
+	"pg_views": `
+SELECT n.nspname AS schemaname, c.relname AS viewname, r.rolname AS viewowner, d.definition
+FROM $A.pg_class c LEFT JOIN $A.pg_namespace n ON n.oid = c.relnamespace LEFT JOIN $A.pg_roles r ON r.oid = c.relowner
+LEFT JOIN $A.duckstore_viewdefs d ON d.oid = c.oid
+WHERE c.relkind = 'v'`,
+
+	"pg_matviews": `
+SELECT NULL AS schemaname, NULL AS matviewname, NULL AS matviewowner, NULL AS tablespace, NULL AS hasindexes,
+	NULL AS ispopulated, NULL AS definition WHERE false`,
+
+	"pg_indexes": `
+SELECT n.nspname AS schemaname, c.relname AS tablename, i.relname AS indexname, ts.spcname AS tablespace, d.def AS indexdef
+FROM $A.pg_index x JOIN $A.pg_class c ON c.oid = x.indrelid JOIN $A.pg_class i ON i.oid = x.indexrelid
+LEFT JOIN $A.pg_namespace n ON n.oid = c.relnamespace LEFT JOIN $A.pg_tablespace ts ON ts.oid = i.reltablespace
+LEFT JOIN $A.duckstore_indexes d ON d.oid = i.oid
+WHERE c.relkind IN ('r', 'm', 'p') AND i.relkind IN ('i', 'I')`,
+
+	"pg_stat_all_tables":    statTables(false),
+	"pg_stat_user_tables":   statTables(true),
+	"pg_statio_all_tables":  statioTables(false),
+	"pg_statio_user_tables": statioTables(true),
+
+	"pg_stat_user_indexes": `
+SELECT c.oid AS relid, i.oid AS indexrelid, n.nspname AS schemaname, c.relname, i.relname AS indexrelname,
+	0 AS idx_scan, 0 AS idx_tup_read, 0 AS idx_tup_fetch
+FROM $A.pg_index x JOIN $A.pg_class c ON c.oid = x.indrelid JOIN $A.pg_class i ON i.oid = x.indexrelid
+JOIN $A.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`,
+
+	"pg_statio_user_indexes": `
+SELECT c.oid AS relid, i.oid AS indexrelid, n.nspname AS schemaname, c.relname, i.relname AS indexrelname,
+	0 AS idx_blks_read, 0 AS idx_blks_hit
+FROM $A.pg_index x JOIN $A.pg_class c ON c.oid = x.indrelid JOIN $A.pg_class i ON i.oid = x.indexrelid
+JOIN $A.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`,
+
+	"pg_user": `
+SELECT rolname AS usename, oid AS usesysid, rolcreatedb AS usecreatedb, rolsuper AS usesuper,
+	rolreplication AS userepl, rolbypassrls AS usebypassrls, '********' AS passwd, rolvaliduntil AS valuntil,
+	rolconfig AS useconfig
+FROM $A.pg_roles WHERE rolcanlogin`,
+
+	"pg_stat_database": `
+SELECT d.oid AS datid, d.datname, 1 AS numbackends, 0 AS xact_commit, 0 AS xact_rollback, 0 AS blks_read,
+	0 AS blks_hit, 0 AS tup_returned, 0 AS tup_fetched, 0 AS tup_inserted, 0 AS tup_updated, 0 AS tup_deleted,
+	0 AS conflicts, 0 AS temp_files, 0 AS temp_bytes, 0 AS deadlocks, 0 AS checksum_failures,
+	NULL AS checksum_last_failure, 0 AS blk_read_time, 0 AS blk_write_time, 0 AS session_time, 0 AS active_time,
+	0 AS idle_in_transaction_time, 1 AS sessions, 0 AS sessions_abandoned, 0 AS sessions_fatal,
+	0 AS sessions_killed, NULL AS stats_reset
+FROM $A.pg_database d`,
+
+	"pg_sequences": `
+SELECT NULL AS schemaname, NULL AS sequencename, NULL AS sequenceowner, NULL AS data_type, NULL AS start_value,
+	NULL AS min_value, NULL AS max_value, NULL AS increment_by, NULL AS cycle, NULL AS cache_size, NULL AS last_value
+WHERE false`,
+
+	// information_schema.
+
+	"information_schema_information_schema_catalog_name": `SELECT database AS catalog_name FROM $A.duckstore_session`,
+
+	"information_schema_enabled_roles": `SELECT usr AS role_name FROM $A.duckstore_session`,
+
+	"information_schema_schemata": `
+SELECT s.database AS catalog_name, n.nspname AS schema_name, r.rolname AS schema_owner,
+	NULL AS default_character_set_catalog, NULL AS default_character_set_schema, NULL AS default_character_set_name,
+	NULL AS sql_path
+FROM $A.pg_namespace n LEFT JOIN $A.pg_roles r ON r.oid = n.nspowner, $A.duckstore_session s`,
+
+	"information_schema_tables": `
+SELECT s.database AS table_catalog, nc.nspname AS table_schema, c.relname AS table_name,
+	CASE WHEN nc.oid = 0 THEN 'LOCAL TEMPORARY' WHEN c.relkind IN ('r', 'p') THEN 'BASE TABLE' WHEN c.relkind = 'v' THEN 'VIEW'
+		WHEN c.relkind = 'f' THEN 'FOREIGN' ELSE NULL END AS table_type,
+	NULL AS self_referencing_column_name, NULL AS reference_generation,
+	CASE WHEN c.reloftype <> 0 THEN s.database ELSE NULL END AS user_defined_type_catalog,
+	NULL AS user_defined_type_schema, NULL AS user_defined_type_name,
+	CASE WHEN c.relkind IN ('r', 'p') THEN 'YES' ELSE 'NO' END AS is_insertable_into,
+	CASE WHEN c.reloftype <> 0 THEN 'YES' ELSE 'NO' END AS is_typed, NULL AS commit_action
+FROM $A.pg_namespace nc JOIN $A.pg_class c ON nc.oid = c.relnamespace, $A.duckstore_session s
+WHERE c.relkind IN ('r', 'v', 'f', 'p')`,
+
+	"information_schema_views": `
+SELECT s.database AS table_catalog, nc.nspname AS table_schema, c.relname AS table_name, d.definition AS view_definition,
+	'NONE' AS check_option, 'NO' AS is_updatable, 'NO' AS is_insertable_into, 'NO' AS is_trigger_updatable,
+	'NO' AS is_trigger_deletable, 'NO' AS is_trigger_insertable_into
+FROM $A.pg_namespace nc JOIN $A.pg_class c ON nc.oid = c.relnamespace
+LEFT JOIN $A.duckstore_viewdefs d ON d.oid = c.oid, $A.duckstore_session s
+WHERE c.relkind = 'v'`,
+
+	"information_schema_columns": `
+SELECT s.database AS table_catalog, nc.nspname AS table_schema, c.relname AS table_name, a.attname AS column_name,
+	a.attnum AS ordinal_position,
+	CASE WHEN a.attgenerated = '' THEN ad.adbin END AS column_default,
+	CASE WHEN a.attnotnull OR (t.typtype = 'd' AND t.typnotnull) THEN 'NO' ELSE 'YES' END AS is_nullable,
+	CASE WHEN t.typtype = 'd' THEN
+		CASE WHEN bt.typelem <> 0 AND bt.typlen = -1 THEN 'ARRAY' WHEN nbt.nspname = 'pg_catalog' THEN bf.fmt ELSE 'USER-DEFINED' END
+	ELSE
+		CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN 'ARRAY' WHEN nt.nspname = 'pg_catalog' THEN tf.fmt ELSE 'USER-DEFINED' END
+	END AS data_type,
+	$A.information_schema__pg_char_max_length(tt.typid, tt.typmod) AS character_maximum_length,
+	$A.information_schema__pg_char_octet_length(tt.typid, tt.typmod) AS character_octet_length,
+	$A.information_schema__pg_numeric_precision(tt.typid, tt.typmod) AS numeric_precision,
+	$A.information_schema__pg_numeric_precision_radix(tt.typid, tt.typmod) AS numeric_precision_radix,
+	$A.information_schema__pg_numeric_scale(tt.typid, tt.typmod) AS numeric_scale,
+	$A.information_schema__pg_datetime_precision(tt.typid, tt.typmod) AS datetime_precision,
+	$A.information_schema__pg_interval_type(tt.typid, tt.typmod) AS interval_type,
+	NULL AS interval_precision, NULL AS character_set_catalog, NULL AS character_set_schema, NULL AS character_set_name,
+	CASE WHEN nco.nspname IS NOT NULL THEN s.database END AS collation_catalog, nco.nspname AS collation_schema,
+	co.collname AS collation_name,
+	CASE WHEN t.typtype = 'd' THEN s.database ELSE NULL END AS domain_catalog,
+	CASE WHEN t.typtype = 'd' THEN nt.nspname ELSE NULL END AS domain_schema,
+	CASE WHEN t.typtype = 'd' THEN t.typname ELSE NULL END AS domain_name,
+	s.database AS udt_catalog, coalesce(nbt.nspname, nt.nspname) AS udt_schema, coalesce(bt.typname, t.typname) AS udt_name,
+	NULL AS scope_catalog, NULL AS scope_schema, NULL AS scope_name, NULL AS maximum_cardinality,
+	CAST(a.attnum AS VARCHAR) AS dtd_identifier, 'NO' AS is_self_referencing,
+	CASE WHEN a.attidentity IN ('a', 'd') THEN 'YES' ELSE 'NO' END AS is_identity,
+	NULL AS identity_generation, NULL AS identity_start, NULL AS identity_increment, NULL AS identity_maximum,
+	NULL AS identity_minimum, CASE WHEN a.attidentity IN ('a', 'd') THEN 'NO' END AS identity_cycle,
+	CASE WHEN a.attgenerated <> '' THEN 'ALWAYS' ELSE 'NEVER' END AS is_generated,
+	NULL AS generation_expression,
+	CASE WHEN c.relkind IN ('r', 'p') THEN 'YES' ELSE 'NO' END AS is_updatable
+FROM $A.pg_attribute a
+LEFT JOIN $A.pg_attrdef ad ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+JOIN $A.pg_class c ON a.attrelid = c.oid JOIN $A.pg_namespace nc ON c.relnamespace = nc.oid
+JOIN $A.pg_type t ON a.atttypid = t.oid JOIN $A.pg_namespace nt ON t.typnamespace = nt.oid
+LEFT JOIN $A.duckstore_types tf ON tf.oid = t.oid
+LEFT JOIN $A.pg_type bt ON t.typtype = 'd' AND t.typbasetype = bt.oid
+LEFT JOIN $A.pg_namespace nbt ON bt.typnamespace = nbt.oid
+LEFT JOIN $A.duckstore_types bf ON bf.oid = bt.oid
+LEFT JOIN $A.pg_collation co ON a.attcollation = co.oid
+LEFT JOIN $A.pg_namespace nco ON co.collnamespace = nco.oid
+	AND NOT (nco.nspname = 'pg_catalog' AND co.collname = 'default'),
+LATERAL (SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END AS typid,
+	CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod) tt,
+$A.duckstore_session s
+WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'f', 'p')`,
+
+	// PostgreSQL 15 lists NOT NULL columns as CHECK constraints named
+	// <nsp oid>_<rel oid>_<attnum>_not_null.
+	"information_schema_table_constraints": `
+SELECT s.database AS constraint_catalog, nc.nspname AS constraint_schema, c.conname AS constraint_name,
+	s.database AS table_catalog, nr.nspname AS table_schema, r.relname AS table_name,
+	CASE c.contype WHEN 'c' THEN 'CHECK' WHEN 'f' THEN 'FOREIGN KEY' WHEN 'p' THEN 'PRIMARY KEY' WHEN 'u' THEN 'UNIQUE' END AS constraint_type,
+	CASE WHEN c.condeferrable THEN 'YES' ELSE 'NO' END AS is_deferrable,
+	CASE WHEN c.condeferred THEN 'YES' ELSE 'NO' END AS initially_deferred, 'YES' AS enforced,
+	CASE WHEN c.contype = 'u' THEN 'YES' END AS nulls_distinct
+FROM $A.pg_constraint c JOIN $A.pg_namespace nc ON nc.oid = c.connamespace
+JOIN $A.pg_class r ON r.oid = c.conrelid JOIN $A.pg_namespace nr ON nr.oid = r.relnamespace, $A.duckstore_session s
+WHERE c.contype NOT IN ('t', 'x') AND r.relkind IN ('r', 'p')
+UNION ALL
+SELECT s.database, nr.nspname, nr.oid || '_' || r.oid || '_' || a.attnum || '_not_null', s.database, nr.nspname,
+	r.relname, 'CHECK', 'NO', 'NO', 'YES', NULL
+FROM $A.pg_namespace nr JOIN $A.pg_class r ON nr.oid = r.relnamespace JOIN $A.pg_attribute a ON r.oid = a.attrelid,
+	$A.duckstore_session s
+WHERE a.attnotnull AND a.attnum > 0 AND NOT a.attisdropped AND r.relkind IN ('r', 'p')`,
+
+	"information_schema_check_constraints": `
+SELECT s.database AS constraint_catalog, rs.nspname AS constraint_schema, con.conname AS constraint_name,
+	substring(d.def, 7) AS check_clause
+FROM $A.pg_constraint con JOIN $A.pg_namespace rs ON rs.oid = con.connamespace
+LEFT JOIN $A.duckstore_constraints d ON d.oid = con.oid, $A.duckstore_session s
+WHERE con.contype = 'c'
+UNION ALL
+SELECT s.database, n.nspname, n.oid || '_' || r.oid || '_' || a.attnum || '_not_null', a.attname || ' IS NOT NULL'
+FROM $A.pg_namespace n JOIN $A.pg_class r ON n.oid = r.relnamespace JOIN $A.pg_attribute a ON r.oid = a.attrelid,
+	$A.duckstore_session s
+WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull AND r.relkind IN ('r', 'p')`,
+
+	"information_schema_key_column_usage": `
+SELECT s.database AS constraint_catalog, nc.nspname AS constraint_schema, k.conname AS constraint_name,
+	s.database AS table_catalog, nr.nspname AS table_schema, r.relname AS table_name, a.attname AS column_name,
+	k.pos AS ordinal_position,
+	CASE WHEN k.contype = 'f' THEN k.pos END AS position_in_unique_constraint
+FROM (SELECT oid, conname, connamespace, conrelid, contype, unnest(conkey) AS attnum, generate_subscripts(conkey, 1) AS pos
+	FROM $A.pg_constraint WHERE contype IN ('p', 'u', 'f')) k
+JOIN $A.pg_namespace nc ON nc.oid = k.connamespace JOIN $A.pg_class r ON r.oid = k.conrelid
+JOIN $A.pg_namespace nr ON nr.oid = r.relnamespace
+JOIN $A.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.attnum, $A.duckstore_session s
+WHERE r.relkind IN ('r', 'p')`,
+
+	"information_schema_constraint_column_usage": `
+SELECT s.database AS table_catalog, nr.nspname AS table_schema, r.relname AS table_name, a.attname AS column_name,
+	s.database AS constraint_catalog, nc.nspname AS constraint_schema, k.conname AS constraint_name
+FROM (SELECT conname, connamespace, conrelid, unnest(conkey) AS attnum FROM $A.pg_constraint WHERE contype IN ('p', 'u')) k
+JOIN $A.pg_namespace nc ON nc.oid = k.connamespace JOIN $A.pg_class r ON r.oid = k.conrelid
+JOIN $A.pg_namespace nr ON nr.oid = r.relnamespace
+JOIN $A.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.attnum, $A.duckstore_session s
+WHERE r.relkind IN ('r', 'p')`,
+
+	"information_schema_constraint_table_usage": `
+SELECT s.database AS table_catalog, nr.nspname AS table_schema, r.relname AS table_name,
+	s.database AS constraint_catalog, nc.nspname AS constraint_schema, c.conname AS constraint_name
+FROM $A.pg_constraint c JOIN $A.pg_namespace nc ON nc.oid = c.connamespace JOIN $A.pg_class r ON r.oid = c.conrelid
+JOIN $A.pg_namespace nr ON nr.oid = r.relnamespace, $A.duckstore_session s
+WHERE c.contype IN ('p', 'u') AND r.relkind IN ('r', 'p')`,
+
+	"information_schema_character_sets": `
+SELECT NULL AS character_set_catalog, NULL AS character_set_schema, e.name AS character_set_name,
+	CASE WHEN e.name = 'UTF8' THEN 'UCS' ELSE e.name END AS character_repertoire, e.name AS form_of_use,
+	s.database AS default_collate_catalog, 'pg_catalog' AS default_collate_schema, d.datcollate AS default_collate_name
+FROM $A.pg_database d JOIN $A.duckstore_encodings e ON e.id = d.encoding, $A.duckstore_session s`,
+
+	"information_schema_collations": `
+SELECT s.database AS collation_catalog, nc.nspname AS collation_schema, c.collname AS collation_name,
+	'NO PAD' AS pad_attribute
+FROM $A.pg_collation c JOIN $A.pg_namespace nc ON c.collnamespace = nc.oid, $A.duckstore_session s
+WHERE c.collencoding IN (-1, 6)`,
+
+	// The session owns what it sees; PostgreSQL lists an owner's implicit
+	// privileges with the owner as grantor and grantee.
+	"information_schema_table_privileges":  tablePrivileges,
+	"information_schema_role_table_grants": tablePrivileges,
+}
+
+const tablePrivileges = `
+SELECT s.usr AS grantor, s.usr AS grantee, s.database AS table_catalog, nc.nspname AS table_schema,
+	c.relname AS table_name, p.privilege_type, 'YES' AS is_grantable,
+	CASE WHEN p.privilege_type = 'SELECT' THEN 'YES' ELSE 'NO' END AS with_hierarchy
+FROM $A.pg_class c JOIN $A.pg_namespace nc ON nc.oid = c.relnamespace
+LEFT JOIN $A.duckstore_tables t ON t.oid = c.oid,
+	(SELECT unnest(['INSERT', 'SELECT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) AS privilege_type) p,
+	$A.duckstore_session s
+WHERE c.relkind IN ('r', 'v', 'f', 'p') AND (p.privilege_type = 'SELECT' OR NOT coalesce(t.readonly, true))`
+
+// statTables is pg_stat_all_tables or pg_stat_user_tables: every counter
+// 0, the live tuples from the snapshot's row counts.
+func statTables(user bool) string {
+	return `
+SELECT c.oid AS relid, n.nspname AS schemaname, c.relname, 0 AS seq_scan, 0 AS seq_tup_read,
+	CASE WHEN c.relhasindex THEN 0 END AS idx_scan, CASE WHEN c.relhasindex THEN 0 END AS idx_tup_fetch,
+	0 AS n_tup_ins, 0 AS n_tup_upd, 0 AS n_tup_del, 0 AS n_tup_hot_upd, greatest(coalesce(t.nrows, 0), 0) AS n_live_tup,
+	0 AS n_dead_tup, 0 AS n_mod_since_analyze, 0 AS n_ins_since_vacuum, NULL AS last_vacuum, NULL AS last_autovacuum,
+	NULL AS last_analyze, NULL AS last_autoanalyze, 0 AS vacuum_count, 0 AS autovacuum_count, 0 AS analyze_count,
+	0 AS autoanalyze_count
+FROM $A.pg_class c LEFT JOIN $A.pg_namespace n ON n.oid = c.relnamespace LEFT JOIN $A.duckstore_tables t ON t.oid = c.oid
+WHERE c.relkind IN ('r', 't', 'm', 'p')` + userFilter(user)
+}
+
+func statioTables(user bool) string {
+	return `
+SELECT c.oid AS relid, n.nspname AS schemaname, c.relname, 0 AS heap_blks_read, 0 AS heap_blks_hit,
+	CASE WHEN c.relhasindex THEN 0 END AS idx_blks_read, CASE WHEN c.relhasindex THEN 0 END AS idx_blks_hit,
+	NULL AS toast_blks_read, NULL AS toast_blks_hit, NULL AS tidx_blks_read, NULL AS tidx_blks_hit
+FROM $A.pg_class c LEFT JOIN $A.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 't', 'm', 'p')` + userFilter(user)
+}
+
+func userFilter(user bool) string {
+	if !user {
+		return ""
+	}
+	return " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' ESCAPE '\\'"
+}
+
+// createViews creates the views, each wrapped to PostgreSQL's column
+// order and types.
+func (b *builder) createViews() error {
+	var q strings.Builder
+	for _, r := range defs.rels {
+		inner, ok := viewSQL[r.table]
+		if !ok {
+			continue
+		}
+		q.WriteString("CREATE OR REPLACE VIEW $A.")
+		q.WriteString(quoteIdent(r.table))
+		q.WriteString(" AS SELECT ")
+		for i, c := range r.cols {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("CAST(v.")
+			q.WriteString(quoteIdent(c.name))
+			q.WriteString(" AS ")
+			q.WriteString(c.duck)
+			q.WriteString(") AS ")
+			q.WriteString(quoteIdent(c.name))
+		}
+		q.WriteString(" FROM (")
+		q.WriteString(inner)
+		q.WriteString(") v;\n")
+	}
+	return b.exec(q.String())
+}
+
+func (b *builder) createMacros() error { return b.exec(baseMacros + macros) }
