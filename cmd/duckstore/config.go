@@ -27,6 +27,12 @@ type config struct {
 	AllowCleartext bool
 	LogFormat      string
 	LogLevel       string
+	// Files API and async jobs (admin.DataConfig).
+	MaxUploadSize   byteSize
+	UploadTTL       time.Duration
+	FileTTL         time.Duration
+	FileJanitor     time.Duration
+	MaxParallelJobs int
 }
 
 // flagHelp is returned when the user asked for -h.
@@ -50,6 +56,12 @@ func parseServeFlags(args []string) (*config, error) {
 	fs.BoolVar(&c.AllowCleartext, "allow-cleartext-password", false, "offer cleartext password auth without TLS (SCRAM-SHA-256 is always offered)")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	c.MaxUploadSize = 10 << 30
+	fs.Var(&c.MaxUploadSize, "max-upload-size", "largest file upload (all slices), e.g. 10GiB or 500MB; larger ones get 413")
+	fs.DurationVar(&c.UploadTTL, "upload-ttl", 24*time.Hour, "how long a prepared upload waits to be registered")
+	fs.DurationVar(&c.FileTTL, "file-ttl", 15*24*time.Hour, "how long files that are not permanent are kept")
+	fs.DurationVar(&c.FileJanitor, "file-janitor-interval", 10*time.Minute, "how often expired and orphaned files are removed")
+	fs.IntVar(&c.MaxParallelJobs, "max-parallel-jobs", 4, "async jobs (imports, exports) running at once; jobs on one table always run one at a time")
 
 	// Environment twins first, so that command-line flags override them.
 	var envErr error

@@ -125,6 +125,8 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer, log *slog.Logger)
 	api, err := admin.New(admin.Config{
 		Logger: log.With("component", "admin"), Registerer: reg, Gatherer: reg,
 		AdminKeyHash: keyHash, Version: version,
+		Data: admin.DataConfig{MaxUploadBytes: int64(cfg.MaxUploadSize), UploadTTL: cfg.UploadTTL, FileTTL: cfg.FileTTL,
+			JanitorEvery: cfg.FileJanitor, MaxParallelJobs: cfg.MaxParallelJobs},
 	}, eng)
 	if err != nil {
 		return err
