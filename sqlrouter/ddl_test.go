@@ -211,3 +211,28 @@ func TestAlterTable(t *testing.T) {
 	}
 	_ = catalog.MainBranch
 }
+
+// DuckDB cannot add a column whose default must be computed inside an
+// explicit transaction once its configuration is locked; the router adds,
+// then fills such columns.
+func TestAddColumnWithComputedDefault(t *testing.T) {
+	e := newEnv(t)
+	s := e.open(e.keys["admin"], "")
+	mustRun(t, s, `CREATE TABLE "in.c-sales".t (id int)`)
+	mustRun(t, s, `INSERT INTO "in.c-sales".t VALUES (1)`)
+	mustRun(t, s, `ALTER TABLE "in.c-sales".t ADD COLUMN d date DEFAULT '2020-01-01'::date`)
+	mustRun(t, s, `ALTER TABLE "in.c-sales".t ADD COLUMN e int NOT NULL DEFAULT 1 + 1`)
+	mustRun(t, s, `BEGIN; ALTER TABLE "in.c-sales".t ADD COLUMN f int DEFAULT 2 * 2; COMMIT`)
+	wantCode(t, s, `BEGIN; ALTER TABLE "in.c-sales".t ADD COLUMN g int NOT NULL DEFAULT 1 + 2`, pgerr.FeatureNotSupported)
+	mustRun(t, s, `ROLLBACK`)
+	wantCode(t, s, `ALTER TABLE "in.c-sales".t ADD COLUMN g int NOT NULL`, pgerr.NotNullViolation)
+	mustRun(t, s, `INSERT INTO "in.c-sales".t (id) VALUES (2)`)
+	got := fmtRows(mustRun(t, s, `SELECT id, d::text, e, f FROM "in.c-sales".t ORDER BY id`))
+	if got != "[1 2020-01-01 2 4][2 2020-01-01 2 4]" {
+		t.Fatalf("rows = %s", got)
+	}
+	tb, _ := e.cat.Table(context.Background(), "p1", "main", "in.c-sales", "t")
+	if len(tb.Columns) != 4 || tb.Column("e").Nullable || tb.Column("g") != nil {
+		t.Fatalf("columns = %+v", tb.Columns)
+	}
+}
