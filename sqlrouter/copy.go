@@ -33,9 +33,10 @@ type copyForce struct {
 
 // copyOptions reads COPY's options into a spec with PostgreSQL's defaults.
 func copyOptions(opts []*pg_query.Node, in bool) (*CopySpec, copyForce, error) {
-	var force copyForce
 	spec := &CopySpec{In: in, Format: CopyText}
-	var delim, null, quote, escape *string
+	var force copyForce
+	chars := map[string]*string{}
+	var null *string
 	for _, o := range opts {
 		d := o.GetDefElem()
 		if d == nil {
@@ -43,85 +44,97 @@ func copyOptions(opts []*pg_query.Node, in bool) (*CopySpec, copyForce, error) {
 		}
 		val, _ := constString(d.Arg)
 		switch d.Defname {
-		case "format":
-			switch strings.ToLower(val) {
-			case "text":
-				spec.Format = CopyText
-			case "csv":
-				spec.Format = CopyCSV
-			case "binary":
-				spec.Format = CopyBinary
-			default:
-				return nil, force, errf(pgerr.InvalidParameterValue, "COPY format %q not recognized", val)
-			}
-		case "delimiter":
-			delim = &val
+		case "delimiter", "quote", "escape":
+			v := val
+			chars[d.Defname] = &v
 		case "null":
-			null = &val
-		case "quote":
-			quote = &val
-		case "escape":
-			escape = &val
-		case "header":
-			if d.Arg == nil {
-				spec.Header = true
-			} else if strings.EqualFold(val, "match") {
-				spec.Header = true
-			} else {
-				b, ok := constBool(d.Arg)
-				if !ok {
-					return nil, force, errf(pgerr.InvalidParameterValue, "header requires a Boolean value or \"match\"")
-				}
-				spec.Header = b
-			}
-		case "force_quote":
-			if d.Arg.GetAStar() != nil {
-				force.all = true
-			} else if l := d.Arg.GetList(); l != nil {
-				for _, it := range l.Items {
-					force.names = append(force.names, it.GetString_().GetSval())
-				}
-			}
-		case "encoding":
-			if _, err := checkEncoding(nil, val); err != nil {
-				return nil, force, errf(pgerr.InvalidParameterValue, "COPY encoding %q is not supported; use UTF8", val)
-			}
-		case "freeze", "force_not_null", "force_null":
-			// FREEZE has no meaning here; FORCE_NOT_NULL and FORCE_NULL
-			// are applied by wire's CSV conversion when it supports them.
+			v := val
+			null = &v
 		default:
-			return nil, force, errf(pgerr.SyntaxError, "option %q not recognized", d.Defname)
+			if err := copyOption(spec, &force, d, val); err != nil {
+				return nil, force, err
+			}
 		}
 	}
+	if err := copyDefaults(spec, chars, null); err != nil {
+		return nil, force, err
+	}
+	return spec, force, nil
+}
+
+// copyOption reads FORMAT, HEADER, FORCE_QUOTE and the options that are
+// accepted without effect.
+func copyOption(spec *CopySpec, force *copyForce, d *pg_query.DefElem, val string) error {
+	switch d.Defname {
+	case "format":
+		switch strings.ToLower(val) {
+		case "text":
+			spec.Format = CopyText
+		case "csv":
+			spec.Format = CopyCSV
+		case "binary":
+			spec.Format = CopyBinary
+		default:
+			return errf(pgerr.InvalidParameterValue, "COPY format %q not recognized", val)
+		}
+	case "header":
+		b, ok := constBool(d.Arg)
+		switch {
+		case d.Arg == nil || strings.EqualFold(val, "match"):
+			spec.Header = true
+		case !ok:
+			return errf(pgerr.InvalidParameterValue, "header requires a Boolean value or \"match\"")
+		default:
+			spec.Header = b
+		}
+	case "force_quote":
+		if d.Arg.GetAStar() != nil {
+			force.all = true
+		} else if l := d.Arg.GetList(); l != nil {
+			for _, it := range l.Items {
+				force.names = append(force.names, it.GetString_().GetSval())
+			}
+		}
+	case "encoding":
+		if _, err := checkEncoding(nil, val); err != nil {
+			return errf(pgerr.InvalidParameterValue, "COPY encoding %q is not supported; use UTF8", val)
+		}
+	case "freeze", "force_not_null", "force_null":
+		// FREEZE has no meaning here; FORCE_NOT_NULL and FORCE_NULL are
+		// wire's to apply when it turns the client's data into CSV.
+	default:
+		return errf(pgerr.SyntaxError, "option %q not recognized", d.Defname)
+	}
+	return nil
+}
+
+// copyDefaults fills in the format's defaults and the single-character
+// options given.
+func copyDefaults(spec *CopySpec, chars map[string]*string, null *string) error {
 	switch spec.Format {
 	case CopyText:
 		spec.Delimiter, spec.Null = '\t', `\N`
 	case CopyCSV:
 		spec.Delimiter, spec.Null, spec.Quote, spec.Escape = ',', "", '"', '"'
-	}
-	if spec.Format == CopyBinary && (delim != nil || null != nil || quote != nil || escape != nil || spec.Header) {
-		return nil, force, errf(pgerr.SyntaxError, "cannot specify DELIMITER, NULL, QUOTE, ESCAPE or HEADER in BINARY mode")
-	}
-	for _, opt := range []struct {
-		v    *string
-		dst  *byte
-		name string
-	}{{delim, &spec.Delimiter, "DELIMITER"}, {quote, &spec.Quote, "QUOTE"}, {escape, &spec.Escape, "ESCAPE"}} {
-		if opt.v == nil {
-			continue
+	case CopyBinary:
+		if len(chars) > 0 || null != nil || spec.Header {
+			return errf(pgerr.SyntaxError, "cannot specify DELIMITER, NULL, QUOTE, ESCAPE or HEADER in BINARY mode")
 		}
-		if len(*opt.v) != 1 {
-			return nil, force, errf(pgerr.FeatureNotSupported, "COPY %s must be a single one-byte character", strings.ToLower(opt.name))
-		}
-		*opt.dst = (*opt.v)[0]
 	}
-	if quote != nil && escape == nil {
+	dst := map[string]*byte{"delimiter": &spec.Delimiter, "quote": &spec.Quote, "escape": &spec.Escape}
+	for name, v := range chars {
+		if len(*v) != 1 {
+			return errf(pgerr.FeatureNotSupported, "COPY %s must be a single one-byte character", name)
+		}
+		*dst[name] = (*v)[0]
+	}
+	if chars["quote"] != nil && chars["escape"] == nil {
 		spec.Escape = spec.Quote
 	}
 	if null != nil {
 		spec.Null = *null
 	}
-	return spec, force, nil
+	return nil
 }
 
 // copyOutSpec describes COPY ... TO STDOUT with the query's columns.

@@ -260,7 +260,8 @@ func (s *Session) Close() error {
 	return nil
 }
 
-// readOnlyKey refuses a write for read-only keys and transactions.
+// checkWritable refuses a write for read-only keys (42501) and in
+// read-only transactions (25006).
 func (s *Session) checkWritable(what string) error {
 	if s.who.readOnly() {
 		return denied("permission denied: the API key is read-only and cannot run %s", what)

@@ -177,9 +177,6 @@ func (s *Session) txModes(modes []*pg_query.Node) error {
 			s.tx.isolation = iso
 		case "transaction_read_only":
 			ro, _ := constBool(d.Arg)
-			if !ro && s.tx.write == nil && s.tx.readOnly && len(s.tx.locks) > 0 {
-				return errf(pgerr.ActiveSQLTransaction, "transaction read-write mode must be set before any query")
-			}
 			s.tx.readOnly = ro
 		}
 	}
