@@ -132,10 +132,12 @@ func quoteValue(v string, ok bool) string {
 	return fmt.Sprintf("%q", v)
 }
 
-// castCheck is a source expression and the column it must convert to.
+// castCheck is a source value, the expression converting it (CAST to
+// the column's type when empty) and the column it must fit.
 type castCheck struct {
-	src string
-	dst catalog.Column
+	src  string
+	conv string
+	dst  catalog.Column
 }
 
 // diagnoseCasts finds the first source row whose value does not convert
@@ -147,8 +149,12 @@ func diagnoseCasts(ctx context.Context, conn *duck.Conn, from string, checks []c
 		fileExpr = "NULL"
 	}
 	for _, c := range checks {
+		conv := c.conv
+		if conv == "" {
+			conv = "CAST(" + c.src + " AS " + c.dst.Type + ")"
+		}
 		q := "SELECT CAST(" + fileExpr + " AS VARCHAR), CAST(" + rowExpr + " AS BIGINT), CAST(" + c.src + " AS VARCHAR) FROM " + from +
-			" WHERE " + c.src + " IS NOT NULL AND TRY_CAST(" + c.src + " AS " + c.dst.Type + ") IS NULL LIMIT 1"
+			" WHERE " + c.src + " IS NOT NULL AND TRY(" + conv + ") IS NULL LIMIT 1"
 		row, err := queryRow(ctx, conn, q)
 		if err != nil || row == nil {
 			continue

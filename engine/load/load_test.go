@@ -484,3 +484,49 @@ func TestProgressIsReported(t *testing.T) {
 	}
 	t.Logf("last progress %+v after %v", last, res.Duration)
 }
+
+// copyText converts PostgreSQL's text forms the way COPY FROM STDIN's
+// caller does: bytea as \x hex, arrays as {a,b}.
+func copyText(c catalog.Column, field string) string {
+	switch {
+	case c.Type == "BLOB":
+		return "CASE WHEN starts_with(" + field + `, '\x') THEN unhex(substr(` + field + ", 3)) ELSE CAST(" + field + " AS BLOB) END"
+	case strings.HasSuffix(c.Type, "[]"):
+		return "CAST('[' || substr(" + field + ", 2, length(" + field + ") - 2) || ']' AS " + c.Type + ")"
+	}
+	return "CAST(" + field + " AS " + c.Type + ")"
+}
+
+func TestAppendWithTextInputAsCOPYDoes(t *testing.T) {
+	f := newFixture(t)
+	tb := f.table("t", []string{"id INTEGER", "raw BLOB", "tags INTEGER[]"}, []string{"id"}, "")
+	ctx := context.Background()
+	cur, unlock, _ := f.e.TableForWrite(ctx, "p", catalog.MainBranch, "b", "t", f)
+	defer unlock()
+	alias, release, _ := f.in.Pin(ctx, cur)
+	defer release()
+	conn, _ := f.in.Conn()
+	defer conn.Close()
+	opts := Options{Dedup: FailOnDuplicates, TextInput: copyText}
+	src := func(content string, cols []string) Source {
+		return Source{Format: CSV, Paths: []string{f.file("copy.csv", content)}, CSV: CanonicalCSV(cols)}
+	}
+	res, err := Append(ctx, f.in, conn, alias, cur, src("1,\\x00ff,\"{1,2}\"\n", nil), opts)
+	if err != nil || res.ImportedRows != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	// A column list leaves the others NULL; an empty spool adds nothing.
+	if _, err := Append(ctx, f.in, conn, alias, cur, src("{3},2\n", []string{"tags", "id"}), Options{Columns: []string{"tags", "id"}, Dedup: FailOnDuplicates, TextInput: copyText}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := Append(ctx, f.in, conn, alias, cur, src("", nil), opts); err != nil || res.ImportedRows != 0 {
+		t.Fatalf("empty spool: %+v %v", res, err)
+	}
+	wantRows(t, f.rows(tb), "1|AP8=|[1 2]", "2|<nil>|[3]")
+	_, err = Append(ctx, f.in, conn, alias, cur, src("5,\\x00,{}\n6,\\xzz,{}\n", nil), opts)
+	le := loadErr(t, err, KindInvalidValue)
+	if le.Details["row"] != int64(2) || le.Details["column"] != "raw" || le.Details["value"] != `\xzz` {
+		t.Fatalf("details = %v", le.Details)
+	}
+	wantRows(t, f.rows(tb), "1|AP8=|[1 2]", "2|<nil>|[3]")
+}

@@ -111,6 +111,12 @@ type Options struct {
 	// Progress, when set, is called about every ProgressEvery while the
 	// load runs, from another goroutine.
 	Progress func(Progress)
+	// TextInput, when set, reads a CSV's values as text and converts each
+	// with the SQL expression it returns for the column (field is the
+	// quoted name of the text value): COPY FROM STDIN passes PostgreSQL's
+	// text forms this way (bytea as \x..., arrays as {...}). Without it
+	// read_csv converts while it parses, which is faster.
+	TextInput func(col catalog.Column, field string) string
 }
 
 // ProgressEvery is how often Options.Progress is called.

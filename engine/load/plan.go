@@ -266,7 +266,7 @@ func planCSV(t *catalog.Table, want []catalog.Column, src Source, opts Options) 
 	for i, name := range fileCols {
 		types[i] = "VARCHAR"
 		for _, c := range want {
-			if c.Name == name {
+			if c.Name == name && opts.TextInput == nil {
 				types[i] = c.Type
 			}
 		}
@@ -274,11 +274,24 @@ func planCSV(t *catalog.Table, want []catalog.Column, src Source, opts Options) 
 	}
 	args := csvArgs(src.Paths, fileCols, types, o, d, compression)
 	p := &plan{from: "read_csv(" + args + ")", target: want}
-	for _, c := range want {
-		p.exprs = append(p.exprs, duck.QuoteIdent(c.Name))
+	checks := make([]castCheck, len(want))
+	for i, c := range want {
+		field := duck.QuoteIdent(c.Name)
+		expr := field
+		if opts.TextInput != nil {
+			expr = opts.TextInput(c, field)
+		}
+		p.exprs = append(p.exprs, expr)
+		checks[i] = castCheck{src: field, conv: expr, dst: c}
 	}
 	p.diagnose = func(ctx context.Context, conn *duck.Conn) *Error {
-		return diagnoseCSV(ctx, conn, args, fileCols, byName, o.Header, o.SkipLines, d)
+		if e := diagnoseCSV(ctx, conn, args, fileCols, byName, o.Header, o.SkipLines, d); e != nil || opts.TextInput == nil {
+			return e
+		}
+		// Text read fine: a conversion failed. read_csv keeps the file's
+		// order, which numbers the rows.
+		return diagnoseCasts(ctx, conn, "(SELECT *, row_number() OVER () AS load_row__ FROM read_csv("+args+"))",
+			checks, "", "load_row__")
 	}
 	return p, nil
 }

@@ -151,7 +151,9 @@ func checkDedup(t *catalog.Table, opts Options) error {
 		return newError(KindInvalidOption, pgerr.InvalidParameterValue, map[string]any{"option": "dedup_mode", "primary_key": t.PrimaryKey},
 			"insert_duplicates cannot keep two rows with one key: table %s.%s has the primary key (%s)", t.Bucket, t.Name, joinNames(t.PrimaryKey))
 	}
-	if opts.Columns != nil {
+	if opts.Columns != nil && opts.Dedup != FailOnDuplicates {
+		// Deduplication needs the key; a plain insert lets DuckDB refuse
+		// the missing key columns as NULLs.
 		var missing []string
 		for _, k := range t.PrimaryKey {
 			if !contains(opts.Columns, k) {
