@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/duckstore/duckstore/catalog"
 	"github.com/duckstore/duckstore/engine"
 	"github.com/duckstore/duckstore/engine/duck"
 )
@@ -49,22 +50,8 @@ func (s *Server) profileTable(c *call) error {
 		return err
 	}
 	resp := profileResponse{TableName: t.Name, BucketName: t.Bucket, ColumnCount: len(t.Columns), Statistics: []columnStatistics{}}
-	exprs := []string{"count(*)"}
-	for _, col := range t.Columns {
-		q := duck.QuoteIdent(col.Name)
-		typ, known := engine.NormalizeType(col.Type)
-		minMax := []string{"NULL", "NULL"}
-		if known == nil {
-			minMax = []string{"min(" + q + ")", "max(" + q + ")"}
-		}
-		stats := []string{"NULL", "NULL"}
-		if known == nil && isNumeric(typ) {
-			stats = []string{"avg(" + q + ")", "stddev_samp(CAST(" + q + " AS DOUBLE))"}
-		}
-		exprs = append(exprs, "count("+q+")", "count(DISTINCT "+q+")", minMax[0], minMax[1], stats[0], stats[1])
-	}
 	err = pinned(c.ctx(), in, t, func(conn *duck.Conn, alias string) error {
-		rows, err := conn.Query(c.ctx(), "SELECT "+strings.Join(exprs, ", ")+" FROM "+alias+".data")
+		rows, err := conn.Query(c.ctx(), profileQuery(t.Columns, alias))
 		if err != nil {
 			return engine.Error(err)
 		}
@@ -76,16 +63,7 @@ func (s *Server) profileTable(c *call) error {
 		value := func(i int) any { return engine.ValueAt(rec.Column(i), 0) }
 		resp.RowCount = asInt(value(0))
 		for i, col := range t.Columns {
-			base := 1 + i*aggregates
-			st := columnStatistics{ColumnName: col.Name, ColumnType: col.Type,
-				Count: asInt(value(base)), DistinctCount: asInt(value(base + 1)),
-				Min: value(base + 2), Max: value(base + 3), Mean: asFloat(value(base + 4)), Stddev: asFloat(value(base + 5))}
-			st.NullCount = resp.RowCount - st.Count
-			if resp.RowCount > 0 {
-				st.NullPercentage = 100 * float64(st.NullCount) / float64(resp.RowCount)
-			}
-			st.ApproxUnique, st.Avg, st.Std = st.DistinctCount, st.Mean, st.Stddev
-			resp.Statistics = append(resp.Statistics, st)
+			resp.Statistics = append(resp.Statistics, columnStats(col, resp.RowCount, value, 1+i*aggregates))
 		}
 		return nil
 	})
@@ -93,6 +71,41 @@ func (s *Server) profileTable(c *call) error {
 		return err
 	}
 	return c.json(http.StatusOK, resp)
+}
+
+// profileQuery computes count(*), then the aggregates of each column.
+// min and max only for types of the closed list (their order is known),
+// mean and deviation only for numbers.
+func profileQuery(cols []catalog.Column, alias string) string {
+	exprs := []string{"count(*)"}
+	for _, col := range cols {
+		q := duck.QuoteIdent(col.Name)
+		typ, err := engine.NormalizeType(col.Type)
+		minMax := []string{"NULL", "NULL"}
+		if err == nil {
+			minMax = []string{"min(" + q + ")", "max(" + q + ")"}
+		}
+		stats := []string{"NULL", "NULL"}
+		if err == nil && isNumeric(typ) {
+			stats = []string{"avg(" + q + ")", "stddev_samp(CAST(" + q + " AS DOUBLE))"}
+		}
+		exprs = append(exprs, "count("+q+")", "count(DISTINCT "+q+")", minMax[0], minMax[1], stats[0], stats[1])
+	}
+	return "SELECT " + strings.Join(exprs, ", ") + " FROM " + alias + ".data"
+}
+
+// columnStats reads one column's aggregates, starting at result column
+// base.
+func columnStats(col catalog.Column, rowCount int64, value func(int) any, base int) columnStatistics {
+	st := columnStatistics{ColumnName: col.Name, ColumnType: col.Type,
+		Count: asInt(value(base)), DistinctCount: asInt(value(base + 1)),
+		Min: value(base + 2), Max: value(base + 3), Mean: asFloat(value(base + 4)), Stddev: asFloat(value(base + 5))}
+	st.NullCount = rowCount - st.Count
+	if rowCount > 0 {
+		st.NullPercentage = 100 * float64(st.NullCount) / float64(rowCount)
+	}
+	st.ApproxUnique, st.Avg, st.Std = st.DistinctCount, st.Mean, st.Stddev
+	return st
 }
 
 func isNumeric(canonical string) bool {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -171,6 +172,11 @@ func (in *Instance) waitLocked(ctx context.Context) error {
 
 func (in *Instance) attachLocked(ctx context.Context, a *attachment) error {
 	abs := filepath.Join(in.dir, a.path)
+	// ATTACH creates a missing file: a pin that lost a race with a drop
+	// would leave an empty database where the table was.
+	if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
+		return pgerr.New(pgerr.UndefinedTable, "the file of table %s is gone (dropped meanwhile?)", a.path)
+	}
 	_, err := in.admin.Exec(ctx, "ATTACH "+duck.QuoteString(abs)+" AS "+duck.QuoteIdent(a.alias))
 	if err != nil {
 		return Error(err)
