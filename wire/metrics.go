@@ -9,7 +9,11 @@ import (
 	"github.com/duckstore/duckstore/wire/pgerr"
 )
 
-// Connection outcomes, the values of the "outcome" label.
+// Connection outcomes, the values of the "outcome" label: a session was
+// opened; the connection limit refused it (53300); the login or the
+// session's opening failed; or the startup packets were not valid.
+// CancelRequest connections and clients that hang up while asked for a
+// password are not counted.
 const (
 	outcomeAccepted      = "accepted"
 	outcomeRejectedLimit = "rejected_limit"
