@@ -482,6 +482,10 @@ func TestProgressIsReported(t *testing.T) {
 	if err != nil || res.TableRows != 400_000 {
 		t.Fatalf("%+v %v", res, err)
 	}
+	// A fast machine may finish before the first report.
+	if last.Percent > 0 && (last.Bytes <= 0 || last.Rows <= 0 || last.Percent > 100 || last.Bytes > res.Bytes) {
+		t.Fatalf("progress %+v of a %d byte load", last, res.Bytes)
+	}
 	t.Logf("last progress %+v after %v", last, res.Duration)
 }
 

@@ -274,6 +274,10 @@ func planCSV(t *catalog.Table, want []catalog.Column, src Source, opts Options) 
 	}
 	args := csvArgs(src.Paths, fileCols, types, o, d, compression)
 	p := &plan{from: "read_csv(" + args + ")", target: want}
+	if opts.Progress != nil {
+		n, _ := inputBytes(src.Paths)
+		p.rows = estimateRows(src.Paths, compression, n)
+	}
 	checks := make([]castCheck, len(want))
 	for i, c := range want {
 		field := duck.QuoteIdent(c.Name)
