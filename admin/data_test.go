@@ -198,7 +198,7 @@ func TestImportFileOptionsOverHTTP(t *testing.T) {
 	// semicolons, null markers, incremental upsert with a duplicate key.
 	id = e.upload("p", key, "b.csv.gz", nil, gz("2;Bob;NULL\n3;Cy;Ostrava\n3;Cyril;Olomouc\n"))
 	r = e.importFile("p", "t", map[string]any{"dataFileId": json.Number(id), "delimiter": ";", "columns": []string{"id", "name", "city"},
-		"treatValuesAsNull": []string{"NULL"}, "incremental": true}, "")
+		"treatValuesAsNull": []string{"NULL"}, "incremental": 1}, "")
 	if r.status != 200 || r.obj()["duplicates_removed"] != 1.0 || r.obj()["table_rows_after"] != 3.0 || len(r.obj()["warnings"].([]any)) != 1 {
 		t.Fatalf("import = %d %s", r.status, r.body)
 	}

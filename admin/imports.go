@@ -31,6 +31,21 @@ func (f *flexID) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// flexBool is a boolean that PHP clients may send as 0/1 or as text.
+type flexBool bool
+
+func (f *flexBool) UnmarshalJSON(b []byte) error {
+	switch strings.Trim(strings.ToLower(string(b)), `"`) {
+	case "true", "1":
+		*f = true
+	case "false", "0", "", "null":
+		*f = false
+	default:
+		return errBadRequest("invalid_value", "%s is not a boolean", b)
+	}
+	return nil
+}
+
 type csvOptionsRequest struct {
 	Delimiter   *string  `json:"delimiter" doc:"field delimiter, default ','; \\t for tab"`
 	Quote       *string  `json:"quote" doc:"enclosure, default '\"'; \"\" for none"`
@@ -60,15 +75,15 @@ type importFileRequest struct {
 	CSVOptions    *csvOptionsRequest    `json:"csv_options"`
 	ImportOptions *importOptionsRequest `json:"import_options"`
 
-	Delimiter         *string  `json:"delimiter" doc:"Keboola: field delimiter"`
-	Enclosure         *string  `json:"enclosure" doc:"Keboola: field enclosure"`
-	EscapedBy         *string  `json:"escapedBy" doc:"Keboola: escape character"`
-	WithoutHeaders    bool     `json:"withoutHeaders" doc:"Keboola: the file has no header; columns in table order (or columns)"`
-	Columns           []string `json:"columns" doc:"Keboola: the file's columns in order; the first line is data"`
-	TreatValuesAsNull []string `json:"treatValuesAsNull" doc:"Keboola: values read as NULL"`
-	IgnoredLinesCount int      `json:"ignoredLinesCount" doc:"Keboola: lines skipped at the start"`
-	Incremental       *bool    `json:"incremental" doc:"Keboola: same as import_options.incremental"`
-	Deduplication     string   `json:"deduplicationStrategy" doc:"Keboola: upsert or insert"`
+	Delimiter         *string   `json:"delimiter" doc:"Keboola: field delimiter"`
+	Enclosure         *string   `json:"enclosure" doc:"Keboola: field enclosure"`
+	EscapedBy         *string   `json:"escapedBy" doc:"Keboola: escape character"`
+	WithoutHeaders    flexBool  `json:"withoutHeaders" doc:"Keboola: the file has no header; columns in table order (or columns)"`
+	Columns           []string  `json:"columns" doc:"Keboola: the file's columns in order; the first line is data"`
+	TreatValuesAsNull []string  `json:"treatValuesAsNull" doc:"Keboola: values read as NULL"`
+	IgnoredLinesCount int       `json:"ignoredLinesCount" doc:"Keboola: lines skipped at the start"`
+	Incremental       *flexBool `json:"incremental" doc:"Keboola: same as import_options.incremental"`
+	Deduplication     string    `json:"deduplicationStrategy" doc:"Keboola: upsert or insert"`
 }
 
 type importResponse struct {
@@ -121,7 +136,7 @@ func (s *Server) importSource(ctx context.Context, projectID string, req *import
 
 // csvOptions merges Keboola's flat options under csv_options.
 func (req *importFileRequest) csvOptions() load.CSVOptions {
-	o := load.CSVOptions{Header: !req.WithoutHeaders, QuotedNulls: true, SkipLines: req.IgnoredLinesCount, NullValues: req.TreatValuesAsNull}
+	o := load.CSVOptions{Header: !bool(req.WithoutHeaders), QuotedNulls: true, SkipLines: req.IgnoredLinesCount, NullValues: req.TreatValuesAsNull}
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -172,7 +187,7 @@ func (req *importFileRequest) loadOptions() (load.Options, error) {
 		io = &importOptionsRequest{}
 	}
 	o := load.Options{Mode: load.Full, Columns: io.Columns}
-	if io.Incremental || req.Incremental != nil && *req.Incremental {
+	if io.Incremental || req.Incremental != nil && bool(*req.Incremental) {
 		o.Mode = load.Incremental
 	}
 	mode := io.DedupMode
@@ -273,7 +288,7 @@ type importTableRequest struct {
 	Source        tableSource           `json:"source" required:"true"`
 	Mapping       []load.ColumnMap      `json:"column_mapping" doc:"source column to table column; unmapped columns match by name"`
 	ImportOptions *importOptionsRequest `json:"import_options"`
-	Incremental   *bool                 `json:"incremental" doc:"same as import_options.incremental"`
+	Incremental   *flexBool             `json:"incremental" doc:"same as import_options.incremental"`
 }
 
 // tableSource is where an import/table reads.
