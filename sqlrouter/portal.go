@@ -223,7 +223,7 @@ func (st *stmt) bindQuery(ctx context.Context, p *portal, args []any) error {
 	ok := st.fresh(pl)
 	if ok {
 		var err error
-		if ok, err = s.holdPlan(ctx, h, pl); err != nil {
+		if ok, err = s.holdPlan(ctx, h, pl, st.cls.tag); err != nil {
 			p.own.release()
 			return err
 		}
@@ -267,9 +267,9 @@ func (st *stmt) bindQuery(ctx context.Context, p *portal, args []any) error {
 // when the plan must be made again: the lock went to a different table
 // (a dev branch's first write copies it) or the catalog changed while the
 // lock was awaited.
-func (s *Session) holdPlan(ctx context.Context, h *holds, pl *plan) (bool, error) {
+func (s *Session) holdPlan(ctx context.Context, h *holds, pl *plan, what string) (bool, error) {
 	if pl.target != nil {
-		t, err := s.lockForWrite(ctx, h, pl.target.t.Bucket, pl.target.t.Name, "a write")
+		t, err := s.lockForWrite(ctx, h, pl.target.t.Bucket, pl.target.t.Name, what)
 		if err != nil {
 			return false, err
 		}
