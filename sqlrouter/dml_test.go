@@ -68,6 +68,12 @@ func TestSelectShapes(t *testing.T) {
 		{`WITH x AS (SELECT id FROM a WHERE id > 7) SELECT count(*) FROM x`, "[2]"},
 		{`SELECT EXISTS (SELECT 1 FROM b WHERE id = 4)`, "[true]"},
 		{`SELECT a.v, b.v FROM a LEFT JOIN b ON a.id = b.id WHERE a.id = 9`, "[v9 <nil>]"},
+		// PostgreSQL's semantics where DuckDB's differ.
+		{`SELECT count(*) FROM a WHERE v ~ '1'`, "[1]"},
+		{`SELECT count(*) FROM a WHERE v !~* '^V[0-4]$'`, "[5]"},
+		{`SELECT v FROM a WHERE id < 2 ORDER BY v COLLATE "C" DESC`, "[v1][v0]"},
+		{`SELECT 3 = ANY('{1,2,3}'::int[]), '{"x y",NULL}'::text[]`, "[true [x y <nil>]]"},
+		{`SELECT 7 / 2, json_build_object('k', 1)::text`, `[3 {"k":1}]`},
 	}
 	for _, c := range cases {
 		if got := fmtRows(mustRun(t, s, c.sql)); got != c.want {

@@ -82,6 +82,20 @@ func (w *rewriter) walk(n *pg_query.Node) error {
 	case *pg_query.Node_ColumnRef:
 		w.colRefs = append(w.colRefs, x.ColumnRef)
 		return nil
+	case *pg_query.Node_TypeCast:
+		return w.typeCast(n, x.TypeCast)
+	case *pg_query.Node_AExpr:
+		if err := w.children(x.AExpr); err != nil {
+			return err
+		}
+		regexOperator(n, x.AExpr)
+		return nil
+	case *pg_query.Node_CollateClause:
+		if err := w.children(x.CollateClause); err != nil {
+			return err
+		}
+		dropDefaultCollation(n, x.CollateClause)
+		return nil
 	case *pg_query.Node_SelectStmt:
 		if len(x.SelectStmt.LockingClause) > 0 {
 			// Row locks do not exist here; the table write lock gives
@@ -231,6 +245,11 @@ func (w *rewriter) systemRelation(rv *pg_query.RangeVar, n *pg_query.Node) (bool
 				alias = &pg_query.Alias{Aliasname: rv.Relname}
 			}
 			w.usesSettings = true
+			if r := q.GetRangeVar(); r != nil {
+				r.Alias = alias
+				n.Node = q.Node
+				return true, nil
+			}
 			n.Node = &pg_query.Node_RangeSubselect{RangeSubselect: &pg_query.RangeSubselect{Subquery: q, Alias: alias}}
 			return true, nil
 		}
@@ -291,6 +310,10 @@ func (w *rewriter) funcCall(n *pg_query.Node, fc *pg_query.FuncCall, tableFunc b
 	if schema == "pg_catalog" {
 		fc.Funcname = fc.Funcname[len(fc.Funcname)-1:]
 	}
+	// The arguments first: whatever replaces the call may keep them.
+	if err := w.children(fc); err != nil {
+		return err
+	}
 	if !tableFunc {
 		if repl, err := w.builtin(name, fc); err != nil || repl != nil {
 			if repl != nil {
@@ -313,10 +336,17 @@ func (w *rewriter) funcCall(n *pg_query.Node, fc *pg_query.FuncCall, tableFunc b
 	if schema == "information_schema" {
 		return unsupported("function information_schema.%s is not available", name)
 	}
-	if err := checkFunction(name, tableFunc); err != nil {
-		return err
+	if to, ok := renamedFunctions[name]; ok && !tableFunc {
+		fc.Funcname = []*pg_query.Node{pg_query.MakeStrNode(to)}
 	}
-	return w.children(fc)
+	return checkFunction(name, tableFunc)
+}
+
+// renamedFunctions are PostgreSQL functions DuckDB has under another name
+// with the same meaning.
+var renamedFunctions = map[string]string{
+	"json_build_object": "json_object", "jsonb_build_object": "json_object",
+	"json_build_array": "json_array", "jsonb_build_array": "json_array",
 }
 
 // funcName returns a call's lower-cased schema and name. Only pg_catalog
@@ -447,7 +477,7 @@ var deparsedUnqualified = map[string]bool{
 	"interval": true, "bit": true, "varbit": true,
 }
 
-var typeAliases = map[string]string{"name": "text", "citext": "text", "jsonb": "json"}
+var typeAliases = map[string]string{"name": "text", "citext": "text", "jsonb": "json", "oid": "uinteger"}
 
 func rangeVarName(rv *pg_query.RangeVar) string {
 	parts := []string{}
@@ -516,4 +546,165 @@ func cloneNode(n *pg_query.Node) *pg_query.Node { return proto.Clone(n).(*pg_que
 // temp or memory, never anything the client should reach.
 func crossDatabase(name string) error {
 	return denied("permission denied: cross-database references are not allowed: %s", name)
+}
+
+// typeCast writes PostgreSQL array literals as arrays ('{1,2}'::int[],
+// which DuckDB cannot cast from text) and lets the SystemCatalog answer
+// casts to its types (reg*).
+func (w *rewriter) typeCast(n *pg_query.Node, tc *pg_query.TypeCast) error {
+	if err := w.children(tc); err != nil {
+		return err
+	}
+	if len(tc.GetTypeName().GetArrayBounds()) > 0 {
+		if c := tc.Arg.GetAConst(); c != nil && !c.Isnull {
+			if lit, ok := c.Val.(*pg_query.A_Const_Sval); ok {
+				if arr, ok := pgArrayLiteral(lit.Sval.Sval); ok {
+					tc.Arg = arr
+				}
+			}
+		}
+	}
+	sc := w.s.r.cfg.SystemCatalog
+	names := tc.GetTypeName().GetNames()
+	if sc == nil || len(names) == 0 {
+		return nil
+	}
+	repl, err := sc.Cast(w.ctx, w.s.view(), strings.ToLower(names[len(names)-1].GetString_().GetSval()), tc.Arg)
+	if err != nil || repl == nil {
+		return err
+	}
+	w.usesSettings = true
+	n.Node = repl.Node
+	return nil
+}
+
+// regexOperator rewrites PostgreSQL's regular expression operators ~, ~*,
+// !~ and !~* (also written OPERATOR(pg_catalog.~)): DuckDB's ~ matches the
+// whole string, PostgreSQL's any part of it, which is regexp_matches.
+func regexOperator(n *pg_query.Node, e *pg_query.A_Expr) {
+	if e.Kind != pg_query.A_Expr_Kind_AEXPR_OP || len(e.Name) == 0 || e.Lexpr == nil || e.Rexpr == nil {
+		return
+	}
+	op := e.Name[len(e.Name)-1].GetString_().GetSval()
+	var args []*pg_query.Node
+	switch op {
+	case "~", "!~":
+		args = []*pg_query.Node{e.Lexpr, e.Rexpr}
+	case "~*", "!~*":
+		args = []*pg_query.Node{e.Lexpr, e.Rexpr, pg_query.MakeAConstStrNode("i", -1)}
+	default:
+		return
+	}
+	call := pg_query.MakeFuncCallNode([]*pg_query.Node{pg_query.MakeStrNode("regexp_matches")}, args, e.Location)
+	if op[0] == '!' {
+		call = pg_query.MakeBoolExprNode(pg_query.BoolExprType_NOT_EXPR, []*pg_query.Node{call}, e.Location)
+	}
+	n.Node = call.Node
+}
+
+// dropDefaultCollation removes COLLATE clauses naming PostgreSQL's
+// default collations (psql writes COLLATE pg_catalog.default), which
+// DuckDB does not know and which mean its default order anyway.
+func dropDefaultCollation(n *pg_query.Node, c *pg_query.CollateClause) {
+	if len(c.Collname) == 0 || c.Arg == nil {
+		return
+	}
+	switch strings.ToLower(c.Collname[len(c.Collname)-1].GetString_().GetSval()) {
+	case "default", "c", "posix", "ucs_basic":
+		n.Node = c.Arg.Node
+	}
+}
+
+// pgArrayLiteral parses PostgreSQL's array text ({a,"b c",NULL,{1,2}})
+// into an ARRAY[...] of text constants, which DuckDB casts element by
+// element.
+func pgArrayLiteral(text string) (*pg_query.Node, bool) {
+	p := arrayParser{s: strings.TrimSpace(text)}
+	n, ok := p.array()
+	if !ok || strings.TrimSpace(p.s[p.i:]) != "" {
+		return nil, false
+	}
+	return n, true
+}
+
+type arrayParser struct {
+	s string
+	i int
+}
+
+func (p *arrayParser) skipSpace() {
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t' || p.s[p.i] == '\n') {
+		p.i++
+	}
+}
+
+func (p *arrayParser) array() (*pg_query.Node, bool) {
+	p.skipSpace()
+	if p.i >= len(p.s) || p.s[p.i] != '{' {
+		return nil, false
+	}
+	p.i++
+	var elems []*pg_query.Node
+	for {
+		p.skipSpace()
+		if p.i < len(p.s) && p.s[p.i] == '}' && len(elems) == 0 {
+			p.i++
+			break
+		}
+		e, ok := p.element()
+		if !ok {
+			return nil, false
+		}
+		elems = append(elems, e)
+		p.skipSpace()
+		if p.i >= len(p.s) {
+			return nil, false
+		}
+		if p.s[p.i] == '}' {
+			p.i++
+			break
+		}
+		if p.s[p.i] != ',' {
+			return nil, false
+		}
+		p.i++
+	}
+	return &pg_query.Node{Node: &pg_query.Node_AArrayExpr{AArrayExpr: &pg_query.A_ArrayExpr{Elements: elems, Location: -1}}}, true
+}
+
+func (p *arrayParser) element() (*pg_query.Node, bool) {
+	p.skipSpace()
+	if p.i >= len(p.s) {
+		return nil, false
+	}
+	switch p.s[p.i] {
+	case '{':
+		return p.array()
+	case '"':
+		var b strings.Builder
+		for p.i++; p.i < len(p.s); p.i++ {
+			switch c := p.s[p.i]; c {
+			case '\\':
+				p.i++
+				if p.i < len(p.s) {
+					b.WriteByte(p.s[p.i])
+				}
+			case '"':
+				p.i++
+				return pg_query.MakeAConstStrNode(b.String(), -1), true
+			default:
+				b.WriteByte(c)
+			}
+		}
+		return nil, false
+	}
+	start := p.i
+	for p.i < len(p.s) && p.s[p.i] != ',' && p.s[p.i] != '}' {
+		p.i++
+	}
+	v := strings.TrimSpace(p.s[start:p.i])
+	if strings.EqualFold(v, "NULL") {
+		return &pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Isnull: true, Location: -1}}}, true
+	}
+	return pg_query.MakeAConstStrNode(v, -1), v != ""
 }

@@ -17,13 +17,22 @@ import (
 // it must be built from catalog data (for example a VALUES list), never
 // from DuckDB's own metadata functions, which show attachment aliases.
 type SystemCatalog interface {
-	// Relation returns a query (a SelectStmt node) that stands in for
-	// schema.name, or nil when the relation is not emulated. schema is
-	// "pg_catalog", "information_schema", or "" for an unqualified name.
+	// Relation returns what stands in for schema.name in FROM, or nil when
+	// the relation is not emulated: a query (a SelectStmt node), or a
+	// RangeVar naming a relation the SystemCatalog made (for example in a
+	// database it attached for the session). schema is "pg_catalog",
+	// "information_schema", or "" for an unqualified name.
 	Relation(ctx context.Context, v SessionView, schema, name string) (*pg_query.Node, error)
 	// Function returns an expression that replaces the call, or nil when
-	// the function is not emulated. schema is "" or "pg_catalog".
+	// the function is not emulated. schema is "", "pg_catalog" or
+	// "information_schema". The call's arguments are already rewritten
+	// and may be used in the replacement.
 	Function(ctx context.Context, v SessionView, schema, name string, call *pg_query.FuncCall) (*pg_query.Node, error)
+	// Cast returns an expression that replaces arg::typ, or nil to keep
+	// the cast: it is how reg* types ('t'::regclass, oid::regtype) are
+	// answered. typ is the type's last name, lower case; arg is already
+	// rewritten.
+	Cast(ctx context.Context, v SessionView, typ string, arg *pg_query.Node) (*pg_query.Node, error)
 }
 
 // SessionView is what a SystemCatalog may know about the session asking.
