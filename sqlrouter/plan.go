@@ -31,6 +31,7 @@ func (st *stmt) makePlan(ctx context.Context, h *holds, lock bool) (*plan, error
 	pl.ds = ds
 	if pl.rows {
 		pl.fields = fieldsOf(ds.Columns())
+		attributeFields(q, pl.refs, pl.fields)
 	}
 	n := ds.NumParams()
 	pl.params = make([]uint32, n)

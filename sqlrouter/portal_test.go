@@ -2,6 +2,7 @@ package sqlrouter
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/duckstore/duckstore/engine"
@@ -170,5 +171,34 @@ func TestInterleavedPortals(t *testing.T) {
 	}
 	if _, err := a.Execute(ctx, &sink{}, 10); pgerr.CodeOf(err) != pgerr.FeatureNotSupported {
 		t.Fatalf("a after b: %v", err)
+	}
+}
+
+func TestFieldAttribution(t *testing.T) {
+	e := newEnv(t)
+	a := e.apiTable("p1", "in.c-sales", "a", 3)
+	b := e.apiTable("p1", "out.c-reports", "b", 3)
+	s := e.open(e.keys["admin"], "")
+	oa, ob := uint32(16384+a.ID), uint32(16384+b.ID)
+	cases := []struct {
+		sql  string
+		want [][2]uint32 // table OID, attnum per column
+	}{
+		{`SELECT * FROM a`, [][2]uint32{{oa, 1}, {oa, 2}}},
+		{`SELECT v, id, id + 1 FROM a`, [][2]uint32{{oa, 2}, {oa, 1}, {0, 0}}},
+		{`SELECT x.v, b.* FROM a x JOIN b ON x.id = b.id`, [][2]uint32{{oa, 2}, {ob, 1}, {ob, 2}}},
+		{`SELECT * FROM a, b`, [][2]uint32{{oa, 1}, {oa, 2}, {ob, 1}, {ob, 2}}},
+		{`SELECT id FROM (SELECT id FROM a) q`, [][2]uint32{{0, 0}}},
+		{`SELECT id FROM a UNION SELECT id FROM b`, [][2]uint32{{0, 0}}},
+	}
+	for _, c := range cases {
+		f := prepare(t, s, c.sql).Fields()
+		var got [][2]uint32
+		for _, x := range f {
+			got = append(got, [2]uint32{x.TableOID, uint32(x.AttNum)})
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: %v, want %v", c.sql, got, c.want)
+		}
 	}
 }
