@@ -38,6 +38,8 @@ const (
 	opCopyOut            // COPY ... TO STDOUT
 	opNoop               // accepted and ignored: VACUUM, ANALYZE, DEALLOCATE ALL, ...
 	opLock               // LOCK TABLE: the tables' write locks for the transaction
+	opCursor             // DECLARE ... CURSOR and CLOSE
+	opFetch              // FETCH from a cursor
 	opRefuse             // fails when run (unsupported or denied)
 )
 
@@ -104,6 +106,12 @@ func classify(n *pg_query.Node) class {
 		return refuse(kindUtility, unsupported("LISTEN and NOTIFY are not supported"))
 	case *pg_query.Node_UnlistenStmt:
 		return class{kind: kindUtility, op: opNoop, tag: "UNLISTEN"}
+	case *pg_query.Node_DeclareCursorStmt:
+		return class{kind: kindRead, op: opCursor, tag: "DECLARE CURSOR"}
+	case *pg_query.Node_FetchStmt:
+		return class{kind: kindRead, op: opFetch, tag: "FETCH"}
+	case *pg_query.Node_ClosePortalStmt:
+		return class{kind: kindUtility, op: opCursor, tag: "CLOSE CURSOR"}
 	case *pg_query.Node_CheckPointStmt:
 		return refuse(kindUtility, denied("permission denied: CHECKPOINT is not allowed"))
 	case *pg_query.Node_LoadStmt:

@@ -34,6 +34,8 @@
 //     indexes, sequences and functions are refused with 0A000. DDL inside a
 //     transaction block takes effect at once; ROLLBACK undoes creations and
 //     renames, ALTER of columns runs inside the transaction.
+//   - Cursors (cursor.go): DECLARE ... CURSOR, FETCH [FORWARD] n and CLOSE
+//     in a transaction block, streaming like portals.
 //   - Settings (guc.go, set.go): PostgreSQL's run-time parameters live in
 //     the session and are never sent to DuckDB, whose configuration is
 //     locked.

@@ -144,6 +144,8 @@ type portal struct {
 	text   *textResult
 	// COPY FROM STDIN loads through copyIn.
 	copyIn func(ctx context.Context, r io.Reader) (Result, error)
+	// FETCH sends rows of a cursor's portal.
+	fetch func(ctx context.Context, sink RowSink) (Result, error)
 
 	// DuckDB statements stream from rows.
 	plan   *plan
@@ -152,6 +154,7 @@ type portal struct {
 	rows   *duck.Rows
 	rec    arrow.RecordBatch
 	off    int64
+	sent   int64 // rows sent by the last Execute
 	ctx    context.Context
 	cancel context.CancelFunc
 	own    holds // autocommit statements' locks and pins
@@ -208,6 +211,8 @@ func (st *stmt) bind(ctx context.Context, args []any) (*portal, error) {
 		return p, nil
 	case opCopyIn:
 		return p, st.bindCopyIn(ctx, p)
+	case opFetch:
+		return p, st.bindFetch(p)
 	}
 	p.run = func(ctx context.Context) (Result, error) { return s.runUtility(ctx, st, p) }
 	return p, nil
@@ -384,6 +389,10 @@ func (p *portal) execute(ctx context.Context, sink RowSink, maxRows int) (Result
 		return p.doneResult(), nil
 	case p.copyIn != nil:
 		return Result{}, errf(pgerr.ProtocolViolation, "COPY FROM STDIN must be fed with COPY data")
+	case p.fetch != nil:
+		res, err := p.fetch(ctx, sink)
+		p.done, p.result = true, res
+		return res, err
 	case p.run != nil && !p.ran:
 		res, err := p.run(ctx)
 		p.ran = true
@@ -404,7 +413,7 @@ func (p *portal) execute(ctx context.Context, sink RowSink, maxRows int) (Result
 // doneResult is what running a finished portal again answers: nothing
 // more, with the statement's tag.
 func (p *portal) doneResult() Result {
-	if p.run != nil || p.text != nil {
+	if p.run != nil || p.text != nil || p.fetch != nil {
 		return p.result
 	}
 	return Result{Tag: p.tag(0)}
@@ -444,6 +453,7 @@ func (p *portal) executeQuery(ctx context.Context, sink RowSink, maxRows int) (R
 		return Result{Tag: p.tag(n)}, nil
 	}
 	var sent int64
+	defer func() { p.sent = sent }()
 	for {
 		if p.rec == nil || p.off >= p.rec.NumRows() {
 			if !p.rows.Next() {

@@ -202,3 +202,44 @@ func TestFieldAttribution(t *testing.T) {
 		}
 	}
 }
+
+// psycopg2's named cursors.
+func TestCursors(t *testing.T) {
+	e := newEnv(t)
+	e.apiTable("p1", "in.c-sales", "big", 5000)
+	s := e.open(e.keys["admin"], "")
+	wantCode(t, s, `DECLARE c CURSOR FOR SELECT 1`, pgerr.NoActiveSQLTransaction)
+	mustRun(t, s, `BEGIN`)
+	mustTag(t, s, `DECLARE "c" CURSOR WITHOUT HOLD FOR SELECT id FROM big ORDER BY id`, "DECLARE CURSOR")
+	if f := prepare(t, s, `FETCH FORWARD 10 FROM "c"`).Fields(); len(f) != 1 || f[0].Name != "id" {
+		t.Fatalf("FETCH fields = %+v", f)
+	}
+	var got []int64
+	for _, want := range []string{"FETCH 2000", "FETCH 2000", "FETCH 1000", "FETCH 0"} {
+		rows, tag, err := run(context.Background(), s, `FETCH FORWARD 2000 FROM "c"`)
+		if err != nil || tag != want {
+			t.Fatalf("%q %v, want %q", tag, err, want)
+		}
+		for _, r := range rows {
+			got = append(got, r[0].(int64))
+		}
+	}
+	for i, v := range got {
+		if v != int64(i) {
+			t.Fatalf("row %d = %d", i, v)
+		}
+	}
+	if len(got) != 5000 {
+		t.Fatalf("%d rows", len(got))
+	}
+	mustTag(t, s, `CLOSE "c"`, "CLOSE CURSOR")
+	wantCode(t, s, `FETCH 1 FROM c`, pgerr.InvalidCursorName)
+	mustRun(t, s, `ROLLBACK; BEGIN; DECLARE a CURSOR FOR SELECT * FROM big; DECLARE b CURSOR FOR VALUES (1)`)
+	if got := fmtRows(mustRun(t, s, `FETCH ALL FROM b`)); got != "[1]" {
+		t.Fatalf("FETCH ALL = %s", got)
+	}
+	wantCode(t, s, `DECLARE a CURSOR FOR SELECT 1`, pgerr.DuplicateCursor)
+	mustRun(t, s, `ROLLBACK; BEGIN`)
+	wantCode(t, s, `FETCH NEXT FROM a`, pgerr.InvalidCursorName) // closed with its transaction
+	mustRun(t, s, `ROLLBACK`)
+}

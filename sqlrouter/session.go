@@ -41,7 +41,9 @@ type Session struct {
 	// ends it (see quiesce).
 	active *portal
 	stmts  map[*stmt]struct{}
-	closed bool
+	// cursors are the SQL cursors of the open transaction block.
+	cursors map[string]*portal
+	closed  bool
 }
 
 var _ Conn = (*Session)(nil)

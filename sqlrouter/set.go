@@ -30,6 +30,11 @@ func (s *Session) runUtility(ctx context.Context, st *stmt, p *portal) (Result, 
 		return s.runExplain(ctx, node.GetExplainStmt(), p)
 	case opNoop:
 		return s.runNoop(ctx, node, st.cls.tag)
+	case opCursor:
+		if d := node.GetDeclareCursorStmt(); d != nil {
+			return s.declareCursor(ctx, d)
+		}
+		return s.closeCursor(node.GetClosePortalStmt())
 	}
 	return Result{}, unsupported("statement cannot be run")
 }
@@ -48,6 +53,8 @@ func staticFields(st *stmt) []Field {
 		return textFields(name)
 	case opExplain:
 		return textFields("QUERY PLAN")
+	case opFetch:
+		return st.s.cursorFields(st.node.GetFetchStmt())
 	}
 	return nil
 }

@@ -186,6 +186,7 @@ func (s *Session) txModes(modes []*pg_query.Node) error {
 // endTx commits or rolls back the transaction block and releases what it
 // held. A commit that fails rolls back and reports why.
 func (s *Session) endTx(ctx context.Context, commit bool) error {
+	s.closeCursors()
 	s.quiesce(nil)
 	tx := s.tx
 	s.tx = transaction{}

@@ -54,7 +54,8 @@ func TestUtilityStatements(t *testing.T) {
 	mustTag(t, s, `UNLISTEN *`, "UNLISTEN")
 	wantCode(t, s, `LISTEN x`, pgerr.FeatureNotSupported)
 	wantCode(t, s, `PREPARE p AS SELECT 1`, pgerr.FeatureNotSupported)
-	wantCode(t, s, `DECLARE c CURSOR FOR SELECT 1`, pgerr.FeatureNotSupported)
+	wantCode(t, s, `BEGIN; DECLARE c CURSOR WITH HOLD FOR SELECT 1`, pgerr.FeatureNotSupported)
+	mustRun(t, s, `ROLLBACK`)
 	wantCode(t, s, `LOCK TABLE a`, pgerr.NoActiveSQLTransaction)
 	// LOCK TABLE and SELECT FOR UPDATE hold the table's write lock to the
 	// end of the transaction; share modes lock nothing.
