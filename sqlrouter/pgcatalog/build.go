@@ -3,42 +3,58 @@ package pgcatalog
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/duckstore/duckstore/engine"
 	"github.com/duckstore/duckstore/engine/duck"
 )
 
 // Build fills the attached database alias (an empty in-memory database:
 // `ATTACH ':memory:' AS <alias>`) with the PostgreSQL 15 catalog of snap:
 // a table or view in <alias>.main for every relation Relation maps, the
-// macros Function maps, and helper tables named duckstore_*. Build may run
-// again on the same alias to rebuild it; UpdateSession refreshes only the
-// session-dependent parts.
-//
-// Build runs statements on conn and leaves no transaction open; the
-// catalog is consistent once it returns nil.
+// macros Function maps, and helper tables named duckstore_*. It loads
+// PostgreSQL's built-in rows into alias too; BuildShared reads them from a
+// database BuildStatic filled instead. Build may run again on the same
+// alias to rebuild it; UpdateSession refreshes only the session-dependent
+// parts.
 func Build(ctx context.Context, conn *duck.Conn, alias string, snap *Snapshot) error {
+	return BuildShared(ctx, conn, alias, "", snap)
+}
+
+// BuildShared is Build reading PostgreSQL's built-in rows from the
+// attached database static, which BuildStatic filled; static "" is Build.
+// The views it creates in alias refer to static, which must stay attached
+// under that name while alias is used.
+func BuildShared(ctx context.Context, conn *duck.Conn, alias, static string, snap *Snapshot) error {
 	if err := loadDefs(); err != nil {
 		return err
 	}
 	if err := snap.check(); err != nil {
 		return err
 	}
-	b := &builder{ctx: ctx, conn: conn, a: quoteIdent(alias) + ".main", snap: snap}
+	b := &builder{ctx: ctx, conn: conn, a: quoteIdent(alias) + ".main", s: quoteIdent(alias) + ".main", snap: snap}
+	shared := static != "" && static != alias
+	if shared {
+		b.s = quoteIdent(static) + ".main"
+	}
 	steps := []struct {
 		name string
 		run  func() error
 	}{
+		{"load built-in rows", func() error {
+			if shared {
+				return b.exec("SELECT version FROM $S.duckstore_static")
+			}
+			return b.loadStatic()
+		}},
 		{"create tables", b.createTables},
-		{"load fixtures", b.loadFixtures},
 		{"load snapshot", b.loadSnapshot},
-		{"derive rows", b.derive},
+		{"derive rows", b.fillDerived},
+		{"create views", func() error { return b.createViews(shared) }},
 		{"create macros", b.createMacros},
-		{"create views", b.createViews},
 		{"load session", func() error { return b.loadSession(&snap.Session) }},
 	}
 	for _, s := range steps {
@@ -53,11 +69,15 @@ type builder struct {
 	ctx  context.Context
 	conn *duck.Conn
 	a    string // "<alias>".main, the prefix of every name Build creates
+	s    string // the prefix of the built-in rows' tables
 	snap *Snapshot
 }
 
-// sql replaces $A with the catalog's prefix.
-func (b *builder) sql(q string) string { return strings.ReplaceAll(q, "$A", b.a) }
+// sql replaces $A and $S with the prefixes of the session's and the
+// built-in tables.
+func (b *builder) sql(q string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(q, "$A", b.a), "$S", b.s)
+}
 
 func (b *builder) exec(q string, args ...any) error {
 	if _, err := b.conn.Exec(b.ctx, b.sql(q), args...); err != nil {
@@ -91,29 +111,30 @@ func joinQuoted(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-// helperTables are Build's own tables, filled from the snapshot and read by
-// the derived rows, the views and the macros.
+// helperTables are the session's own tables, filled from the snapshot and
+// read by the views and the macros.
 var helperTables = []string{
-	// One row per table of the snapshot, with its derived OIDs.
-	`duckstore_tables (id BIGINT, oid UINTEGER, nsp UINTEGER, name VARCHAR, natts SMALLINT, nrows BIGINT,
-		bytes BIGINT, readonly BOOLEAN, idx_oid UINTEGER, con_oid UINTEGER, type_oid UINTEGER, arr_oid UINTEGER,
-		pkname VARCHAR, pkey SMALLINT[])`,
+	// One row per table of the snapshot: its columns as lists
+	// (pg_attribute unnests them; DuckDB applies a filter on attrelid
+	// before the unnest), each column's flags as one character (1: not
+	// null, 2: has a default), its defaults, its primary key, and the OIDs
+	// oid.go derives from its id.
+	`duckstore_tables (id BIGINT, nsp UINTEGER, name VARCHAR, nrows BIGINT, bytes BIGINT, readonly BOOLEAN,
+		typfmt VARCHAR, colnames VARCHAR[], coltkeys INTEGER[], colflags VARCHAR, coldefs VARCHAR[], defoid UINTEGER,
+		pkname VARCHAR, pkey SMALLINT[], pkclass UINTEGER[], pkcoll UINTEGER[], indexdef VARCHAR, condef VARCHAR,
+		oid UINTEGER AS (CAST(16384 + id AS UINTEGER)),
+		idx_oid UINTEGER AS (CAST(16384 + 134217728 + id AS UINTEGER)),
+		con_oid UINTEGER AS (CAST(16384 + 2 * 134217728 + id AS UINTEGER)),
+		type_oid UINTEGER AS (CAST(16384 + 3 * 134217728 + id AS UINTEGER)),
+		arr_oid UINTEGER AS (CAST(16384 + 4 * 134217728 + id AS UINTEGER)))`,
 	`duckstore_namespaces (oid UINTEGER, name VARCHAR, readonly BOOLEAN)`,
-	// Columns travel as (table, position, name, type key, flags); the
-	// type key indexes duckstore_coltypes, so the PostgreSQL type of each
-	// distinct DuckDB type is computed once.
-	`duckstore_columns (attrelid UINTEGER, attnum SMALLINT, attname VARCHAR, tkey INTEGER, isnotnull BOOLEAN, hasdef BOOLEAN)`,
-	`duckstore_coltypes (tkey INTEGER, duck VARCHAR, atttypid UINTEGER, atttypmod INTEGER)`,
-	`duckstore_indexes (oid UINTEGER, def VARCHAR, cols VARCHAR[])`,
-	`duckstore_constraints (oid UINTEGER, def VARCHAR)`,
-	// format_type's names: PostgreSQL's own for built-in types.
-	`duckstore_types (oid UINTEGER, fmt VARCHAR, elem UINTEGER, isarray BOOLEAN)`,
-	// Every spelling regtypein accepts.
-	`duckstore_type_names (name VARCHAR, oid UINTEGER)`,
-	`duckstore_encodings (id INTEGER, name VARCHAR)`,
-	`duckstore_keywords (word VARCHAR, catcode VARCHAR)`,
-	`duckstore_viewdefs (oid UINTEGER, definition VARCHAR)`,
+	// What pg_attribute shows for each distinct column type of the snapshot.
+	`duckstore_coltypes (tkey INTEGER, atttypid UINTEGER, atttypmod INTEGER, attlen SMALLINT, attbyval BOOLEAN,
+		attalign VARCHAR, attstorage VARCHAR, attcollation UINTEGER, attndims SMALLINT)`,
+	`duckstore_descriptions (objoid UINTEGER, classoid UINTEGER, objsubid INTEGER, description VARCHAR)`,
 	`duckstore_settings (name VARCHAR, value VARCHAR)`,
+	// format_type's names.
+	`duckstore_types (oid UINTEGER, fmt VARCHAR, elem UINTEGER, isarray BOOLEAN)`,
 	`duckstore_session (database VARCHAR, usr VARCHAR, version VARCHAR, search_path VARCHAR, schemas VARCHAR[],
 		schemas_implicit VARCHAR[], pid INTEGER, server_addr VARCHAR, server_port INTEGER, client_addr VARCHAR,
 		client_port INTEGER, server_start TIMESTAMPTZ, txid BIGINT)`,
@@ -123,17 +144,19 @@ var helperTables = []string{
 	`duckstore_visible_type (oid UINTEGER)`,
 }
 
-// ddl is the CREATE statements of every table, computed once.
-var ddl struct {
+// sessionDDL is the CREATE statements of the session's tables: every
+// relation that is neither a view nor built in, and the helpers.
+var sessionDDL struct {
 	once sync.Once
 	sql  string
 }
 
 func tablesDDL() string {
-	ddl.once.Do(func() {
+	sessionDDL.once.Do(func() {
+		views := viewDefs()
 		var b strings.Builder
 		for _, r := range defs.rels {
-			if _, isView := viewSQL[r.table]; isView {
+			if _, isView := views[r.table]; isView && !contains(materialized, r.table) || contains(staticRelations, r.table) {
 				continue
 			}
 			b.WriteString("CREATE OR REPLACE TABLE $A.")
@@ -154,161 +177,39 @@ func tablesDDL() string {
 			b.WriteString(h)
 			b.WriteString(";\n")
 		}
-		ddl.sql = b.String()
+		sessionDDL.sql = b.String()
 	})
-	return ddl.sql
+	return sessionDDL.sql
 }
 
-func (b *builder) createTables() error { return b.exec(tablesDDL()) }
-
-// fixtureLoad is one fixture's rows, encoded once per process.
-type fixtureLoad struct {
-	table        string
-	names, types []string
-	data         string
-	rows         int
-}
-
-var fixtureLoads struct {
-	once  sync.Once
-	loads []fixtureLoad
-}
-
-// fixtureTables maps a fixture file to the table it fills; files named
-// after a relation fill that relation.
-var fixtureTables = map[string]string{
-	"pg_description":   "pg_description",
-	"pg_shdescription": "pg_shdescription",
-	"type_names":       "",
-	"encodings":        "duckstore_encodings",
-	"keywords":         "duckstore_keywords",
-	"viewdefs":         "duckstore_viewdefs",
-	// Templates Build fills itself.
-	"pg_database": "",
-	"pg_roles":    "",
-	"pg_settings": "",
-}
-
-var helperColumnTypes = map[string][]string{
-	"duckstore_encodings": {"INTEGER", "VARCHAR"},
-	"duckstore_keywords":  {"VARCHAR", "VARCHAR"},
-	"duckstore_viewdefs":  {"UINTEGER", "VARCHAR"},
-}
-
-func encodedFixtures() []fixtureLoad {
-	fixtureLoads.once.Do(func() {
-		names := make([]string, 0, len(defs.fixtures))
-		for n := range defs.fixtures {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			fx := defs.fixtures[name]
-			table, mapped := fixtureTables[name]
-			if !mapped {
-				table = name
-			}
-			if table == "" {
-				continue
-			}
-			l := fixtureLoad{table: table, names: fx.header}
-			if r := defs.byTable[table]; r != nil {
-				for _, h := range fx.header {
-					i := r.col(h)
-					if i < 0 {
-						panic("pgcatalog: fixture " + name + " has column " + h + " unknown to " + table)
-					}
-					l.types = append(l.types, r.cols[i].duck)
-				}
-			} else {
-				l.types = helperColumnTypes[table]
-			}
-			var e rowEncoder
-			for _, row := range fx.rows {
-				e.row()
-				for _, v := range row {
-					e.raw(v)
-				}
-			}
-			l.data, l.rows = string(e.buf), e.rows
-			fixtureLoads.loads = append(fixtureLoads.loads, l)
-		}
-	})
-	return fixtureLoads.loads
-}
-
-func (b *builder) loadFixtures() error {
-	for _, l := range encodedFixtures() {
-		if l.rows == 0 {
-			continue
-		}
-		q := "INSERT INTO $A." + quoteIdent(l.table) + " (" + joinQuoted(l.names) + ") " + unpackSQL(l.names, l.types)
-		if err := b.exec(q, l.data); err != nil {
-			return err
-		}
-	}
-	// format_type's and regtypein's names of the built-in types.
-	var fmts, names rowEncoder
-	fx := defs.fixtures["type_names"]
-	for _, row := range fx.rows {
-		fmts.row()
-		fmts.raw(row[0])
-		fmts.raw(row[1])
-		names.row()
-		names.raw(row[1])
-		names.raw(row[0])
-	}
-	for alias, typ := range typeAliases {
-		names.row()
-		names.str(alias)
-		names.int(typ)
-	}
-	if err := b.insert("duckstore_type_names", []string{"name", "oid"}, []string{"VARCHAR", "UINTEGER"}, &names); err != nil {
-		return err
-	}
-	if err := b.insert("duckstore_types", []string{"oid", "fmt"}, []string{"UINTEGER", "VARCHAR"}, &fmts); err != nil {
-		return err
-	}
-	return b.exec(`
-		UPDATE $A.duckstore_types f SET elem = t.typelem, isarray = (t.typelem <> 0 AND t.typlen = -1)
-			FROM $A.pg_type t WHERE t.oid = f.oid;
-		INSERT INTO $A.duckstore_type_names SELECT typname, oid FROM $A.pg_type`)
-}
-
-// typeAliases are the spellings of built-in types PostgreSQL's grammar
-// accepts besides typname and format_type's output (gram.y's
-// SimpleTypename), for regtypein.
-var typeAliases = map[string]int64{
-	"int": 23, "integer": 23, "smallint": 21, "bigint": 20, "real": 700, "float": 701,
-	"double precision": 701, "decimal": 1700, "dec": 1700, "numeric": 1700, "boolean": 16,
-	"char": 1042, "character": 1042, "varchar": 1043, "character varying": 1043, "char varying": 1043,
-	"timestamp": 1114, "timestamp without time zone": 1114, "timestamp with time zone": 1184,
-	"time": 1083, "time without time zone": 1083, "time with time zone": 1266, "bit varying": 1562,
-	"\"char\"": 18,
+// createTables creates the session's tables and writes the one database
+// and the one role of the session: PostgreSQL's rows for a fresh database
+// and a plain login role, renamed.
+func (b *builder) createTables() error {
+	return b.exec(tablesDDL() + `
+		INSERT INTO $A.pg_database SELECT * REPLACE (5 AS oid, ` + quoteString(b.snap.Database) + ` AS datname, 10 AS datdba)
+		FROM $S.duckstore_sys_pg_database;
+		INSERT INTO $A.pg_roles SELECT * REPLACE (` + quoteString(b.snap.User) + ` AS rolname, 10 AS oid)
+		FROM $S.duckstore_sys_pg_roles;
+		CREATE OR REPLACE TABLE $A.duckstore_default_settings AS SELECT * FROM $S.duckstore_sys_pg_settings`)
 }
 
 // loadSnapshot encodes the snapshot's buckets, tables, columns, defaults
-// and descriptions into the helper tables, pg_namespace, pg_attrdef and
-// pg_description.
+// and descriptions into the helper tables and pg_attrdef.
 func (b *builder) loadSnapshot() error {
 	s := b.snap
-	publicIsBucket := false
-	var nsp rowEncoder
+	var nsp, desc rowEncoder
 	nspOID := make(map[int64]uint32, len(s.Buckets))
-	var desc rowEncoder
 	for _, bk := range s.Buckets {
 		oid, name := NamespaceOID(bk.ID), bk.Name
 		if bk.ID == s.PublicBucket {
 			oid, name = OIDPublic, "public"
 		}
-		if name == "public" {
-			publicIsBucket = true
-		}
 		nspOID[bk.ID] = oid
 		nsp.row()
 		nsp.int(int64(oid))
 		nsp.str(name)
-		nsp.bool(false)
+		nsp.bool(bk.ReadOnly)
 		if bk.Description != "" {
 			desc.row()
 			desc.int(int64(oid))
@@ -317,116 +218,78 @@ func (b *builder) loadSnapshot() error {
 			desc.str(bk.Description)
 		}
 	}
-	if publicIsBucket {
-		// The fixture's empty public schema gives way to the bucket.
-		if err := b.exec(`DELETE FROM $A.pg_namespace WHERE oid = 2200;
-			DELETE FROM $A.pg_description WHERE objoid = 2200 AND classoid = 2615`); err != nil {
-			return err
-		}
-	}
-	if err := b.insert("duckstore_namespaces", []string{"oid", "name", "readonly"}, []string{"UINTEGER", "VARCHAR", "BOOLEAN"}, &nsp); err != nil {
-		return err
-	}
 
-	var tables, cols, defaults, coltypes, indexes, cons rowEncoder
-	tkeys := map[string]int{}
-	relnames := map[uint32]map[string]bool{} // names taken per namespace, for index names
+	var tables, coltypes rowEncoder
+	type colType struct {
+		key int64
+		pg  engine.PGType
+	}
+	tkeys := map[string]colType{}
+	tkey := func(typ string) colType {
+		if k, ok := tkeys[typ]; ok {
+			return k
+		}
+		k := colType{int64(len(tkeys)), ColumnType(typ)}
+		tkeys[typ] = k
+		ti := builtinType(k.pg.OID)
+		coltypes.row()
+		coltypes.int(k.key)
+		coltypes.int(int64(k.pg.OID))
+		coltypes.int(int64(k.pg.Mod))
+		coltypes.int(ti.len)
+		coltypes.bool(ti.byval)
+		coltypes.str(ti.align)
+		coltypes.str(ti.storage)
+		coltypes.int(int64(ti.collation))
+		if ti.category == "A" {
+			coltypes.int(1)
+		} else {
+			coltypes.int(0)
+		}
+		return k
+	}
+	taken := map[uint32]map[string]bool{} // relation names per namespace, for index names
 	for i := range s.Tables {
 		t := &s.Tables[i]
 		ns := nspOID[t.Bucket]
-		if relnames[ns] == nil {
-			relnames[ns] = map[string]bool{}
+		if taken[ns] == nil {
+			taken[ns] = map[string]bool{}
 		}
-		relnames[ns][t.Name] = true
+		taken[ns][t.Name] = true
 	}
-	ndef := 0
 	order := make([]int, len(s.Tables))
 	for i := range order {
 		order[i] = i
 	}
 	// Defaults are numbered by table id and position (see attrDefOID).
 	sort.Slice(order, func(i, j int) bool { return s.Tables[order[i]].ID < s.Tables[order[j]].ID })
+	ndef := 0
+	var names, defs, pkquoted []string
+	var keys, pkey, pkclass, pkcoll []int64
+	flags := []byte{}
 	for _, ti := range order {
 		t := &s.Tables[ti]
 		oid, ns := RelationOID(t.ID), nspOID[t.Bucket]
-		pkname := ""
-		var pkey []int64
-		if len(t.PrimaryKey) > 0 {
-			pkname = chooseName(relnames[ns], t.Name, "pkey")
-			relnames[ns][pkname] = true
-			var quoted []string
-			for _, k := range t.PrimaryKey {
-				pkey = append(pkey, int64(t.column(k)+1))
-				quoted = append(quoted, pgQuoteIdent(k))
-			}
-			cols := strings.Join(quoted, ", ")
-			indexes.row()
-			indexes.int(int64(IndexOID(t.ID)))
-			indexes.str("CREATE UNIQUE INDEX " + pgQuoteIdent(pkname) + " ON " + pgQuoteIdent(b.nspName(t.Bucket)) + "." +
-				pgQuoteIdent(t.Name) + " USING btree (" + cols + ")")
-			indexes.sep()
-			indexes.buf = append(indexes.buf, '[')
-			for j, k := range t.PrimaryKey {
-				if j > 0 {
-					indexes.buf = append(indexes.buf, ',')
-				}
-				indexes.buf = appendJSONString(indexes.buf, pgQuoteIdent(k))
-			}
-			indexes.buf = append(indexes.buf, ']')
-			cons.row()
-			cons.int(int64(ConstraintOID(t.ID)))
-			cons.str("PRIMARY KEY (" + cols + ")")
-		}
-		tables.row()
-		tables.int(t.ID)
-		tables.int(int64(oid))
-		tables.int(int64(ns))
-		tables.str(t.Name)
-		tables.int(int64(len(t.Columns)))
-		tables.int(t.Rows)
-		tables.int(t.Bytes)
-		tables.bool(t.ReadOnly)
-		tables.int(int64(IndexOID(t.ID)))
-		tables.int(int64(ConstraintOID(t.ID)))
-		tables.int(int64(RowTypeOID(t.ID)))
-		tables.int(int64(RowArrayTypeOID(t.ID)))
-		tables.optStr(pkname)
-		tables.ints(pkey)
-		if t.Description != "" {
-			desc.row()
-			desc.int(int64(oid))
-			desc.int(classPgClass)
-			desc.int(0)
-			desc.str(t.Description)
-		}
+		names, keys, flags, defs = names[:0], keys[:0], flags[:0], defs[:0]
+		firstDef := ndef + 1
 		for j := range t.Columns {
 			c := &t.Columns[j]
-			k, ok := tkeys[c.Type]
-			if !ok {
-				k = len(tkeys)
-				tkeys[c.Type] = k
-				pt := ColumnType(c.Type)
-				coltypes.row()
-				coltypes.int(int64(k))
-				coltypes.str(c.Type)
-				coltypes.int(int64(pt.OID))
-				coltypes.int(int64(pt.Mod))
+			ct := tkey(c.Type)
+			names = append(names, c.Name)
+			keys = append(keys, ct.key)
+			f := byte('0')
+			if c.NotNull {
+				f |= 1
 			}
-			cols.row()
-			cols.int(int64(oid))
-			cols.int(int64(j + 1))
-			cols.str(c.Name)
-			cols.int(int64(k))
-			cols.bool(c.NotNull)
-			cols.bool(c.Default != nil)
 			if c.Default != nil {
+				f |= 2
 				ndef++
-				defaults.row()
-				defaults.int(int64(attrDefOID(ndef)))
-				defaults.int(int64(oid))
-				defaults.int(int64(j + 1))
-				defaults.str(pgDefault(*c.Default, ColumnType(c.Type).OID))
+				for len(defs) < j {
+					defs = append(defs, "")
+				}
+				defs = append(defs, pgDefault(*c.Default, ct.pg.OID))
 			}
+			flags = append(flags, f)
 			if c.Description != "" {
 				desc.row()
 				desc.int(int64(oid))
@@ -435,20 +298,85 @@ func (b *builder) loadSnapshot() error {
 				desc.str(c.Description)
 			}
 		}
+		if t.Description != "" {
+			desc.row()
+			desc.int(int64(oid))
+			desc.int(classPgClass)
+			desc.int(0)
+			desc.str(t.Description)
+		}
+		tables.row()
+		tables.int(t.ID)
+		tables.int(int64(ns))
+		tables.str(t.Name)
+		tables.int(t.Rows)
+		tables.int(t.Bytes)
+		tables.bool(t.ReadOnly)
+		tables.str(pgQuoteIdent(b.nspName(t.Bucket)) + "." + pgQuoteIdent(t.Name))
+		tables.strs(names)
+		tables.splitInts(keys)
+		tables.str(string(flags))
+		if len(defs) == 0 {
+			tables.null()
+			tables.null()
+		} else {
+			// "" marks a column without a default: JSON null.
+			tables.sep()
+			tables.buf = append(tables.buf, '[')
+			for j, d := range defs {
+				if j > 0 {
+					tables.buf = append(tables.buf, ',')
+				}
+				if d == "" {
+					tables.buf = append(tables.buf, "null"...)
+				} else {
+					tables.buf = appendJSONString(tables.buf, d)
+				}
+			}
+			tables.buf = append(tables.buf, ']')
+			tables.int(int64(attrDefOID(firstDef)))
+		}
+		if len(t.PrimaryKey) == 0 {
+			for i := 0; i < 6; i++ {
+				tables.null()
+			}
+			continue
+		}
+		pkey, pkclass, pkcoll, pkquoted = pkey[:0], pkclass[:0], pkcoll[:0], pkquoted[:0]
+		pkname := chooseName(taken[ns], t.Name, "pkey")
+		taken[ns][pkname] = true
+		for _, k := range t.PrimaryKey {
+			j := t.column(k)
+			info := builtinType(tkey(t.Columns[j].Type).pg.OID)
+			pkey = append(pkey, int64(j+1))
+			pkclass = append(pkclass, int64(info.opclass))
+			pkcoll = append(pkcoll, int64(info.collation))
+			pkquoted = append(pkquoted, pgQuoteIdent(k))
+		}
+		cols := strings.Join(pkquoted, ", ")
+		tables.str(pkname)
+		tables.splitInts(pkey)
+		tables.splitInts(pkclass)
+		tables.splitInts(pkcoll)
+		tables.str("CREATE UNIQUE INDEX " + pgQuoteIdent(pkname) + " ON " + pgQuoteIdent(b.nspName(t.Bucket)) + "." +
+			pgQuoteIdent(t.Name) + " USING btree (" + cols + ")")
+		tables.str("PRIMARY KEY (" + cols + ")")
 	}
 	loads := []struct {
 		table        string
 		names, types []string
 		e            *rowEncoder
 	}{
-		{"duckstore_tables", []string{"id", "oid", "nsp", "name", "natts", "nrows", "bytes", "readonly", "idx_oid", "con_oid", "type_oid", "arr_oid", "pkname", "pkey"},
-			[]string{"BIGINT", "UINTEGER", "UINTEGER", "VARCHAR", "SMALLINT", "BIGINT", "BIGINT", "BOOLEAN", "UINTEGER", "UINTEGER", "UINTEGER", "UINTEGER", "VARCHAR", "SMALLINT[]"}, &tables},
-		{"duckstore_coltypes", []string{"tkey", "duck", "atttypid", "atttypmod"}, []string{"INTEGER", "VARCHAR", "UINTEGER", "INTEGER"}, &coltypes},
-		{"duckstore_columns", []string{"attrelid", "attnum", "attname", "tkey", "isnotnull", "hasdef"}, []string{"UINTEGER", "SMALLINT", "VARCHAR", "INTEGER", "BOOLEAN", "BOOLEAN"}, &cols},
-		{"pg_attrdef", []string{"oid", "adrelid", "adnum", "adbin"}, []string{"UINTEGER", "UINTEGER", "SMALLINT", "VARCHAR"}, &defaults},
-		{"pg_description", []string{"objoid", "classoid", "objsubid", "description"}, []string{"UINTEGER", "UINTEGER", "INTEGER", "VARCHAR"}, &desc},
-		{"duckstore_indexes", []string{"oid", "def", "cols"}, []string{"UINTEGER", "VARCHAR", "VARCHAR[]"}, &indexes},
-		{"duckstore_constraints", []string{"oid", "def"}, []string{"UINTEGER", "VARCHAR"}, &cons},
+		{"duckstore_namespaces", []string{"oid", "name", "readonly"}, []string{"UINTEGER", "VARCHAR", "BOOLEAN"}, &nsp},
+		{"duckstore_tables", []string{"id", "nsp", "name", "nrows", "bytes", "readonly", "typfmt", "colnames", "coltkeys",
+			"colflags", "coldefs", "defoid", "pkname", "pkey", "pkclass", "pkcoll", "indexdef", "condef"},
+			[]string{"BIGINT", "UINTEGER", "VARCHAR", "BIGINT", "BIGINT", "BOOLEAN", "VARCHAR", "VARCHAR[]", "INTEGER[] SPLIT",
+				"VARCHAR", "VARCHAR[]", "UINTEGER", "VARCHAR", "SMALLINT[] SPLIT", "UINTEGER[] SPLIT", "UINTEGER[] SPLIT",
+				"VARCHAR", "VARCHAR"}, &tables},
+		{"duckstore_coltypes", []string{"tkey", "atttypid", "atttypmod", "attlen", "attbyval", "attalign", "attstorage",
+			"attcollation", "attndims"},
+			[]string{"INTEGER", "UINTEGER", "INTEGER", "SMALLINT", "BOOLEAN", "VARCHAR", "VARCHAR", "UINTEGER", "SMALLINT"}, &coltypes},
+		{"duckstore_descriptions", []string{"objoid", "classoid", "objsubid", "description"}, []string{"UINTEGER", "UINTEGER", "INTEGER", "VARCHAR"}, &desc},
 	}
 	for _, l := range loads {
 		if err := b.insert(l.table, l.names, l.types, l.e); err != nil {
@@ -500,24 +428,38 @@ func truncateUTF8(s string, n int) string {
 	return s[:n]
 }
 
-var (
-	castLiteral   = regexp.MustCompile(`^CAST\('((?:[^']|'')*)' AS [^)]+\)$`)
-	stringLiteral = regexp.MustCompile(`^'((?:[^']|'')*)'$`)
-)
-
 // pgDefault shows a DuckDB default expression as pg_get_expr would show
 // the PostgreSQL one for a column of type typ: PostgreSQL keeps a quoted
 // literal as '<text>'::<type>, so the typed literals duckstore writes,
 // CAST('<text>' AS <type>), and plain string literals are shown that
 // way; anything else is shown as DuckDB has it.
 func pgDefault(expr string, typ uint32) string {
-	if m := castLiteral.FindStringSubmatch(expr); m != nil {
-		return "'" + m[1] + "'::" + formatTypeName(typ)
+	lit := expr
+	if rest, ok := strings.CutPrefix(expr, "CAST("); ok && strings.HasSuffix(rest, ")") {
+		if i := strings.LastIndex(rest, "' AS "); i > 0 {
+			lit = rest[:i+1]
+		}
 	}
-	if stringLiteral.MatchString(expr) {
-		return expr + "::" + formatTypeName(typ)
+	if isStringLiteral(lit) {
+		return lit + "::" + formatTypeName(typ)
 	}
 	return expr
+}
+
+// isStringLiteral reports whether s is one SQL string literal: 'it''s'.
+func isStringLiteral(s string) bool {
+	if len(s) < 2 || s[0] != '\'' || s[len(s)-1] != '\'' {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		if s[i] == '\'' {
+			if s[i+1] != '\'' || i+1 == len(s)-1 {
+				return false
+			}
+			i++
+		}
+	}
+	return true
 }
 
 var typeNames struct {

@@ -1,5 +1,10 @@
 package pgcatalog
 
+import (
+	"sort"
+	"strings"
+)
+
 // The macros Build creates in <alias>.main, with PostgreSQL 15's semantics
 // over the catalog's own tables. DuckDB macros are untyped and overloaded
 // by arity only, so PostgreSQL overloads that differ in argument types
@@ -15,12 +20,12 @@ const baseMacros = `
 CREATE OR REPLACE MACRO $A.quote_ident(s) AS
 	CASE WHEN s IS NULL THEN NULL
 	WHEN regexp_full_match(s, '[a-z_][a-z0-9_]*')
-		AND NOT EXISTS (SELECT 1 FROM $A.duckstore_keywords k WHERE k.word = s AND k.catcode <> 'U') THEN s
+		AND NOT EXISTS (SELECT 1 FROM $S.duckstore_keywords k WHERE k.word = s AND k.catcode <> 'U') THEN s
 	ELSE '"' || replace(s, '"', '""') || '"' END;
 
 -- The name a type or relation is shown under outside the search path.
-CREATE OR REPLACE MACRO $A.duckstore_qualified(nsp, name) AS
-	$A.quote_ident((SELECT n.nspname FROM $A.pg_namespace n WHERE n.oid = nsp)) || '.' || $A.quote_ident(name);
+CREATE OR REPLACE MACRO $A.duckstore_qualified(nsp_oid, rel_name) AS
+	$A.quote_ident((SELECT n.nspname FROM $A.pg_namespace n WHERE n.oid = nsp_oid)) || '.' || $A.quote_ident(rel_name);
 
 -- The parts of a possibly qualified, possibly quoted name:
 -- '"in.c-sales".Orders' is ['in.c-sales', 'orders'].
@@ -77,7 +82,7 @@ CREATE OR REPLACE MACRO $A.format_type(t, m) AS
 		FROM $A.duckstore_types f WHERE f.oid = t), '???') END;
 CREATE OR REPLACE MACRO $A.pg_type_is_visible(o) AS o IN (SELECT oid FROM $A.duckstore_visible_type);
 CREATE OR REPLACE MACRO $A.duckstore_regtype(n) AS
-	(SELECT oid FROM $A.duckstore_type_names WHERE name = regexp_replace(n, '^pg_catalog\.', '') LIMIT 1);
+	(SELECT oid FROM $S.duckstore_sys_type_names WHERE name = regexp_replace(n, '^pg_catalog\.', '') LIMIT 1);
 CREATE OR REPLACE MACRO $A.regtypein(s) AS
 	CASE WHEN s IS NULL THEN NULL
 	WHEN regexp_full_match(trim(s), '[0-9]+') THEN CAST(trim(s) AS UINTEGER)
@@ -172,12 +177,13 @@ CREATE OR REPLACE MACRO $A.pg_opclass_is_visible(o) AS
 
 -- Definitions.
 CREATE OR REPLACE MACRO $A.pg_get_expr(e, r) AS e, (e, r, pretty) AS e;
-CREATE OR REPLACE MACRO $A.pg_get_indexdef(o) AS (SELECT def FROM $A.duckstore_indexes WHERE oid = o),
-	(o, col, pretty) AS (SELECT CASE WHEN col = 0 THEN def ELSE cols[col] END FROM $A.duckstore_indexes WHERE oid = o);
-CREATE OR REPLACE MACRO $A.pg_get_constraintdef(o) AS (SELECT def FROM $A.duckstore_constraints WHERE oid = o),
-	(o, pretty) AS (SELECT def FROM $A.duckstore_constraints WHERE oid = o);
-CREATE OR REPLACE MACRO $A.pg_get_viewdef(o) AS (SELECT definition FROM $A.duckstore_viewdefs WHERE oid = $A.duckstore_relid(o)),
-	(o, pretty) AS (SELECT definition FROM $A.duckstore_viewdefs WHERE oid = $A.duckstore_relid(o));
+CREATE OR REPLACE MACRO $A.pg_get_indexdef(o) AS (SELECT indexdef FROM $A.duckstore_tables WHERE idx_oid = o),
+	(o, col, pretty) AS (SELECT CASE WHEN col = 0 THEN indexdef ELSE $A.quote_ident(colnames[pkey[col]]) END
+		FROM $A.duckstore_tables WHERE idx_oid = o);
+CREATE OR REPLACE MACRO $A.pg_get_constraintdef(o) AS (SELECT condef FROM $A.duckstore_tables WHERE con_oid = o),
+	(o, pretty) AS (SELECT condef FROM $A.duckstore_tables WHERE con_oid = o);
+CREATE OR REPLACE MACRO $A.pg_get_viewdef(o) AS (SELECT definition FROM $S.duckstore_viewdefs WHERE oid = $A.duckstore_relid(o)),
+	(o, pretty) AS (SELECT definition FROM $S.duckstore_viewdefs WHERE oid = $A.duckstore_relid(o));
 CREATE OR REPLACE MACRO $A.pg_get_serial_sequence(t, c) AS CAST(NULL AS VARCHAR);
 CREATE OR REPLACE MACRO $A.pg_get_partkeydef(o) AS CAST(NULL AS VARCHAR);
 CREATE OR REPLACE MACRO $A.pg_get_partition_constraintdef(o) AS CAST(NULL AS VARCHAR);
@@ -255,9 +261,9 @@ CREATE OR REPLACE MACRO $A.pg_size_pretty(n) AS
 	ELSE $A.duckstore_half(CAST(n AS HUGEINT) // 562949953421312) || ' PB' END;
 
 -- Encodings.
-CREATE OR REPLACE MACRO $A.pg_encoding_to_char(i) AS coalesce((SELECT name FROM $A.duckstore_encodings WHERE id = i), '');
+CREATE OR REPLACE MACRO $A.pg_encoding_to_char(i) AS coalesce((SELECT name FROM $S.duckstore_encodings WHERE id = i), '');
 CREATE OR REPLACE MACRO $A.pg_char_to_encoding(s) AS
-	coalesce((SELECT id FROM $A.duckstore_encodings WHERE upper(name) = upper(s)), -1);
+	coalesce((SELECT id FROM $S.duckstore_encodings WHERE upper(name) = upper(s)), -1);
 CREATE OR REPLACE MACRO $A.pg_encoding_max_length(i) AS CASE WHEN i = 6 THEN 4 ELSE 1 END;
 
 -- Strings and arrays DuckDB lacks or spells differently.
@@ -271,26 +277,55 @@ CREATE OR REPLACE MACRO $A.array_lower(a, d) AS CASE WHEN d = 1 AND len(a) > 0 T
 CREATE OR REPLACE MACRO $A.array_length(a, d) AS CASE WHEN d = 1 AND len(a) > 0 THEN len(a) END;
 CREATE OR REPLACE MACRO $A.cardinality(a) AS len(a);
 
--- information_schema's functions (information_schema.sql).
-CREATE OR REPLACE MACRO $A.information_schema__pg_expandarray(a) AS
-	unnest(list_transform(a, lambda x, i: {'x': x, 'n': i}));
-CREATE OR REPLACE MACRO $A.information_schema__pg_char_max_length(t, m) AS
-	CASE WHEN m = -1 THEN NULL WHEN t IN (1042, 1043) THEN m - 4 WHEN t IN (1560, 1562) THEN m ELSE NULL END;
-CREATE OR REPLACE MACRO $A.information_schema__pg_char_octet_length(t, m) AS
-	CASE WHEN t IN (25, 1042, 1043) THEN CASE WHEN m = -1 THEN 1073741824 ELSE (m - 4) * 4 END ELSE NULL END;
-CREATE OR REPLACE MACRO $A.information_schema__pg_numeric_precision(t, m) AS
-	CASE t WHEN 21 THEN 16 WHEN 23 THEN 32 WHEN 20 THEN 64
-	WHEN 1700 THEN CASE WHEN m = -1 THEN NULL ELSE ((m - 4) >> 16) & 65535 END
-	WHEN 700 THEN 24 WHEN 701 THEN 53 ELSE NULL END;
-CREATE OR REPLACE MACRO $A.information_schema__pg_numeric_precision_radix(t, m) AS
-	CASE WHEN t IN (21, 23, 20, 700, 701) THEN 2 WHEN t = 1700 THEN 10 ELSE NULL END;
-CREATE OR REPLACE MACRO $A.information_schema__pg_numeric_scale(t, m) AS
-	CASE WHEN t IN (21, 23, 20) THEN 0 WHEN t = 1700 THEN CASE WHEN m = -1 THEN NULL ELSE (m - 4) & 65535 END ELSE NULL END;
-CREATE OR REPLACE MACRO $A.information_schema__pg_datetime_precision(t, m) AS
-	CASE WHEN t = 1082 THEN 0
-	WHEN t IN (1083, 1114, 1184, 1266) THEN CASE WHEN m < 0 THEN 6 ELSE m END
-	WHEN t = 1186 THEN CASE WHEN m < 0 OR (m & 65535) = 65535 THEN 6 ELSE m & 65535 END
-	ELSE NULL END;
-CREATE OR REPLACE MACRO $A.information_schema__pg_interval_type(t, m) AS
-	CASE WHEN t = 1186 AND m >= 0 THEN nullif(upper(regexp_extract($A.format_type(t, m), '^interval[()0-9]* (.*)$', 1)), '') END;
+-- information_schema's functions: see infoSchemaFunctions.
 `
+
+// infoSchemaFunctions are information_schema's helper functions
+// (information_schema.sql) over a type OID {T} and typmod {M}. The
+// columns view inlines them; Build also makes macros of them.
+var infoSchemaFunctions = map[string]string{
+	"_pg_char_max_length": `CASE WHEN {M} = -1 THEN NULL WHEN {T} IN (1042, 1043) THEN {M} - 4
+		WHEN {T} IN (1560, 1562) THEN {M} ELSE NULL END`,
+	// UTF8 takes up to 4 bytes a character.
+	"_pg_char_octet_length": `CASE WHEN {T} IN (25, 1042, 1043) THEN CASE WHEN {M} = -1 THEN 1073741824 ELSE ({M} - 4) * 4 END
+		ELSE NULL END`,
+	"_pg_numeric_precision": `CASE {T} WHEN 21 THEN 16 WHEN 23 THEN 32 WHEN 20 THEN 64
+		WHEN 1700 THEN CASE WHEN {M} = -1 THEN NULL ELSE (({M} - 4) >> 16) & 65535 END
+		WHEN 700 THEN 24 WHEN 701 THEN 53 ELSE NULL END`,
+	"_pg_numeric_precision_radix": `CASE WHEN {T} IN (21, 23, 20, 700, 701) THEN 2 WHEN {T} = 1700 THEN 10 ELSE NULL END`,
+	"_pg_numeric_scale": `CASE WHEN {T} IN (21, 23, 20) THEN 0
+		WHEN {T} = 1700 THEN CASE WHEN {M} = -1 THEN NULL ELSE ({M} - 4) & 65535 END ELSE NULL END`,
+	"_pg_datetime_precision": `CASE WHEN {T} = 1082 THEN 0
+		WHEN {T} IN (1083, 1114, 1184, 1266) THEN CASE WHEN {M} < 0 THEN 6 ELSE {M} END
+		WHEN {T} = 1186 THEN CASE WHEN {M} < 0 OR ({M} & 65535) = 65535 THEN 6 ELSE {M} & 65535 END
+		ELSE NULL END`,
+	// The fields of an interval typmod (INTERVAL_MASK in datetime.h).
+	"_pg_interval_type": `CASE WHEN {T} = 1186 AND {M} >= 0 THEN CASE ({M} >> 16) & 32767
+		WHEN 4 THEN 'YEAR' WHEN 2 THEN 'MONTH' WHEN 8 THEN 'DAY' WHEN 1024 THEN 'HOUR' WHEN 2048 THEN 'MINUTE'
+		WHEN 4096 THEN 'SECOND' WHEN 6 THEN 'YEAR TO MONTH' WHEN 1032 THEN 'DAY TO HOUR' WHEN 3080 THEN 'DAY TO MINUTE'
+		WHEN 7176 THEN 'DAY TO SECOND' WHEN 3072 THEN 'HOUR TO MINUTE' WHEN 7168 THEN 'HOUR TO SECOND'
+		WHEN 6144 THEN 'MINUTE TO SECOND' END END`,
+}
+
+// infoSchemaCall is the SQL of an information_schema function applied to
+// the expressions t and m.
+func infoSchemaCall(name, t, m string) string {
+	return "(" + strings.NewReplacer("{T}", "("+t+")", "{M}", "("+m+")").Replace(infoSchemaFunctions[name]) + ")"
+}
+
+// infoSchemaMacros creates the macros of information_schema's functions.
+func infoSchemaMacros() string {
+	var b strings.Builder
+	names := make([]string, 0, len(infoSchemaFunctions))
+	for n := range infoSchemaFunctions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b.WriteString("CREATE OR REPLACE MACRO $A.information_schema_" + n + "(t, m) AS " + infoSchemaCall(n, "t", "m") + ";\n")
+	}
+	b.WriteString(`CREATE OR REPLACE MACRO $A.information_schema__pg_expandarray(a) AS
+	unnest(list_transform(a, lambda x, i: {'x': x, 'n': i}));
+`)
+	return b.String()
+}

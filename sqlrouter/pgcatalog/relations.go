@@ -297,8 +297,51 @@ func (e *rowEncoder) ints(v []int64) {
 	e.buf = append(e.buf, ']')
 }
 
+// bools appends a list of booleans as a JSON array.
+func (e *rowEncoder) bools(v []bool) {
+	e.sep()
+	e.buf = append(e.buf, '[')
+	for i, b := range v {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		if b {
+			e.buf = append(e.buf, "true"...)
+		} else {
+			e.buf = append(e.buf, "false"...)
+		}
+	}
+	e.buf = append(e.buf, ']')
+}
+
+// splitInts appends a list of integers separated by spaces (cheaper for
+// DuckDB to read than JSON), or NULL for an empty list.
+func (e *rowEncoder) splitInts(v []int64) {
+	if len(v) == 0 {
+		e.null()
+		return
+	}
+	e.sep()
+	for i, n := range v {
+		if i > 0 {
+			e.buf = append(e.buf, ' ')
+		}
+		e.buf = strconv.AppendInt(e.buf, n, 10)
+	}
+}
+
+// fixtureLoad is a table's rows, encoded once per process.
+type fixtureLoad struct {
+	table        string
+	names, types []string
+	data         string
+	rows         int
+}
+
 // unpackSQL returns the SELECT that unpacks an encoded string bound as $1
-// into columns of the given DuckDB types, named as given.
+// into columns of the given DuckDB types, named as given. Lists travel as
+// JSON arrays, except that a type "T[] SPLIT" is a list of numbers written
+// by splitInts.
 func unpackSQL(names, types []string) string {
 	var b strings.Builder
 	b.WriteString("SELECT ")
@@ -308,6 +351,9 @@ func unpackSQL(names, types []string) string {
 		}
 		f := "f[" + strconv.Itoa(i+1) + "]"
 		switch {
+		case strings.HasSuffix(t, " SPLIT"):
+			// Lists of numbers written by splitInts.
+			b.WriteString("CAST(string_split(nullif(" + f + ", chr(28)), ' ') AS " + strings.TrimSuffix(t, " SPLIT") + ")")
 		case t == "VARCHAR":
 			b.WriteString(decodeExpr(f))
 		case strings.HasSuffix(t, "]"):

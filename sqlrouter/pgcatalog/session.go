@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/duckstore/duckstore/engine/duck"
@@ -191,12 +190,8 @@ func (b *builder) loadSession(s *Session) error {
 			return err
 		}
 	}
-	settingsFx := settingsFixture()
-	if err := b.exec("INSERT INTO $A.pg_settings ("+joinQuoted(settingsFx.names)+") "+
-		unpackSQL(settingsFx.names, settingsFx.types), settingsFx.data); err != nil {
-		return err
-	}
 	return b.exec(`
+		INSERT INTO $A.pg_settings SELECT * FROM $A.duckstore_default_settings;
 		UPDATE $A.pg_settings p SET setting = o.value,
 			source = CASE WHEN p.setting = o.value THEN p.source ELSE 'session' END
 		FROM $A.duckstore_settings o WHERE lower(p.name) = lower(o.name);
@@ -281,35 +276,6 @@ func (b *builder) namespaces() map[string]uint32 {
 		m[bk.Name] = NamespaceOID(bk.ID)
 	}
 	return m
-}
-
-var settingsEncoded struct {
-	once sync.Once
-	load fixtureLoad
-}
-
-// settingsFixture is PostgreSQL's pg_settings, encoded once.
-func settingsFixture() fixtureLoad {
-	settingsEncoded.once.Do(encodeSettings)
-	return settingsEncoded.load
-}
-
-func encodeSettings() {
-	fx := defs.fixtures["pg_settings"]
-	r := defs.byTable["pg_settings"]
-	l := fixtureLoad{table: "pg_settings", names: fx.header}
-	for _, h := range fx.header {
-		l.types = append(l.types, r.cols[r.col(h)].duck)
-	}
-	var e rowEncoder
-	for _, row := range fx.rows {
-		e.row()
-		for _, v := range row {
-			e.raw(v)
-		}
-	}
-	l.data, l.rows = string(e.buf), e.rows
-	settingsEncoded.load = l
 }
 
 func contains(list []string, s string) bool {

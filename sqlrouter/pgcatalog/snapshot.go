@@ -35,6 +35,8 @@ type Bucket struct {
 	ID          int64 // catalog id, 1..MaxID; the OID is NamespaceOID(ID)
 	Name        string
 	Description string // pg_description, obj_description; "" for none
+	// ReadOnly buckets answer false to CREATE privilege checks.
+	ReadOnly bool
 }
 
 // Table is one table.

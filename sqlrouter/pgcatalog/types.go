@@ -53,7 +53,7 @@ var duckTypeNames = map[string]duck.TypeID{
 	"TIME WITH TIME ZONE": duck.TypeTimeTZ, "TIMETZ": duck.TypeTimeTZ,
 	"TIMESTAMP": duck.TypeTimestamp, "DATETIME": duck.TypeTimestamp, "TIMESTAMP WITHOUT TIME ZONE": duck.TypeTimestamp,
 	"TIMESTAMP_US": duck.TypeTimestamp, "TIMESTAMP_S": duck.TypeTimestampS, "TIMESTAMP_MS": duck.TypeTimestampMS,
-	"TIMESTAMP_NS": duck.TypeTimestampNS,
+	"TIMESTAMP_NS":             duck.TypeTimestampNS,
 	"TIMESTAMP WITH TIME ZONE": duck.TypeTimestampTZ, "TIMESTAMPTZ": duck.TypeTimestampTZ,
 	"INTERVAL": duck.TypeInterval, "UUID": duck.TypeUUID, "BIT": duck.TypeBit, "BITSTRING": duck.TypeBit,
 	"BIGNUM": duck.TypeBigNum, "VARINT": duck.TypeBigNum,

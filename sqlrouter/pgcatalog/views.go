@@ -2,6 +2,7 @@ package pgcatalog
 
 import (
 	"strings"
+	"sync"
 )
 
 // viewSQL holds the relations Build makes views of, as SELECTs that yield
@@ -32,7 +33,7 @@ SELECT NULL AS schemaname, NULL AS matviewname, NULL AS matviewowner, NULL AS ta
 SELECT n.nspname AS schemaname, c.relname AS tablename, i.relname AS indexname, ts.spcname AS tablespace, d.def AS indexdef
 FROM $A.pg_index x JOIN $A.pg_class c ON c.oid = x.indrelid JOIN $A.pg_class i ON i.oid = x.indexrelid
 LEFT JOIN $A.pg_namespace n ON n.oid = c.relnamespace LEFT JOIN $A.pg_tablespace ts ON ts.oid = i.reltablespace
-LEFT JOIN $A.duckstore_indexes d ON d.oid = i.oid
+LEFT JOIN (SELECT idx_oid AS oid, indexdef AS def FROM $A.duckstore_tables) d ON d.oid = i.oid
 WHERE c.relkind IN ('r', 'm', 'p') AND i.relkind IN ('i', 'I')`,
 
 	"pg_stat_all_tables":    statTables(false),
@@ -116,13 +117,13 @@ SELECT s.database AS table_catalog, nc.nspname AS table_schema, c.relname AS tab
 	ELSE
 		CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN 'ARRAY' WHEN nt.nspname = 'pg_catalog' THEN tf.fmt ELSE 'USER-DEFINED' END
 	END AS data_type,
-	$A.information_schema__pg_char_max_length(tt.typid, tt.typmod) AS character_maximum_length,
-	$A.information_schema__pg_char_octet_length(tt.typid, tt.typmod) AS character_octet_length,
-	$A.information_schema__pg_numeric_precision(tt.typid, tt.typmod) AS numeric_precision,
-	$A.information_schema__pg_numeric_precision_radix(tt.typid, tt.typmod) AS numeric_precision_radix,
-	$A.information_schema__pg_numeric_scale(tt.typid, tt.typmod) AS numeric_scale,
-	$A.information_schema__pg_datetime_precision(tt.typid, tt.typmod) AS datetime_precision,
-	$A.information_schema__pg_interval_type(tt.typid, tt.typmod) AS interval_type,
+	` + infoSchemaCall("_pg_char_max_length", "tt.typid", "tt.typmod") + ` AS character_maximum_length,
+	` + infoSchemaCall("_pg_char_octet_length", "tt.typid", "tt.typmod") + ` AS character_octet_length,
+	` + infoSchemaCall("_pg_numeric_precision", "tt.typid", "tt.typmod") + ` AS numeric_precision,
+	` + infoSchemaCall("_pg_numeric_precision_radix", "tt.typid", "tt.typmod") + ` AS numeric_precision_radix,
+	` + infoSchemaCall("_pg_numeric_scale", "tt.typid", "tt.typmod") + ` AS numeric_scale,
+	` + infoSchemaCall("_pg_datetime_precision", "tt.typid", "tt.typmod") + ` AS datetime_precision,
+	` + infoSchemaCall("_pg_interval_type", "tt.typid", "tt.typmod") + ` AS interval_type,
 	NULL AS interval_precision, NULL AS character_set_catalog, NULL AS character_set_schema, NULL AS character_set_name,
 	CASE WHEN nco.nspname IS NOT NULL THEN s.database END AS collation_catalog, nco.nspname AS collation_schema,
 	co.collname AS collation_name,
@@ -177,7 +178,7 @@ WHERE a.attnotnull AND a.attnum > 0 AND NOT a.attisdropped AND r.relkind IN ('r'
 SELECT s.database AS constraint_catalog, rs.nspname AS constraint_schema, con.conname AS constraint_name,
 	substring(d.def, 7) AS check_clause
 FROM $A.pg_constraint con JOIN $A.pg_namespace rs ON rs.oid = con.connamespace
-LEFT JOIN $A.duckstore_constraints d ON d.oid = con.oid, $A.duckstore_session s
+LEFT JOIN (SELECT con_oid AS oid, condef AS def FROM $A.duckstore_tables) d ON d.oid = con.oid, $A.duckstore_session s
 WHERE con.contype = 'c'
 UNION ALL
 SELECT s.database, n.nspname, n.oid || '_' || r.oid || '_' || a.attnum || '_not_null', a.attname || ' IS NOT NULL'
@@ -271,34 +272,242 @@ func userFilter(user bool) string {
 	return " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' ESCAPE '\\'"
 }
 
-// createViews creates the views, each wrapped to PostgreSQL's column
-// order and types.
-func (b *builder) createViews() error {
-	var q strings.Builder
-	for _, r := range defs.rels {
-		inner, ok := viewSQL[r.table]
+// selectCols is a SELECT of every column of a relation in order, each the
+// given expression cast to the column's type, or NULL.
+func selectCols(rel string, exprs map[string]string, from string) string {
+	r := defs.byTable[rel]
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for i, c := range r.cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		e, ok := exprs[c.name]
 		if !ok {
-			continue
+			e = "NULL"
 		}
-		q.WriteString("CREATE OR REPLACE VIEW $A.")
-		q.WriteString(quoteIdent(r.table))
-		q.WriteString(" AS SELECT ")
-		for i, c := range r.cols {
-			if i > 0 {
-				q.WriteString(", ")
+		b.WriteString("CAST(" + e + " AS " + c.duck + ") AS " + quoteIdent(c.name))
+		delete(exprs, c.name)
+	}
+	for name := range exprs {
+		panic("pgcatalog: " + rel + " has no column " + name)
+	}
+	b.WriteString(" FROM ")
+	b.WriteString(from)
+	return b.String()
+}
+
+var allViews struct {
+	once sync.Once
+	m    map[string]string
+}
+
+// viewDefs is viewSQL with the views that join the built-in rows to the
+// snapshot's.
+func viewDefs() map[string]string {
+	allViews.once.Do(func() {
+		m := make(map[string]string, len(viewSQL)+8)
+		for k, v := range viewSQL {
+			m[k] = v
+		}
+		for k, v := range snapshotViews() {
+			m[k] = v
+		}
+		allViews.m = m
+	})
+	return allViews.m
+}
+
+// attrdefSQL is pg_attrdef: the defaults a table's coldefs lists by
+// position, numbered from its defoid.
+const attrdefSQL = `SELECT CAST(d.defoid + row_number() OVER (PARTITION BY d.adrelid ORDER BY d.adnum) - 1 AS UINTEGER) AS oid,
+	d.adrelid, CAST(d.adnum AS SMALLINT) AS adnum, d.adbin
+FROM (SELECT t.oid AS adrelid, t.defoid, unnest(t.coldefs) AS adbin, generate_subscripts(t.coldefs, 1) AS adnum
+	FROM $A.duckstore_tables t WHERE t.coldefs IS NOT NULL) d WHERE d.adbin IS NOT NULL`
+
+// materialized are the relations of snapshotViews Build fills as tables:
+// every catalog query and every view reads them, and DuckDB binds a table
+// much faster than a view. pg_attribute and pg_attrdef stay views, so the
+// snapshot's columns are stored once, as lists; so do pg_description and
+// pg_depend, which few queries read.
+var materialized = []string{"pg_namespace", "pg_class", "pg_type", "pg_index", "pg_constraint"}
+
+// fillDerived fills the materialized relations and duckstore_types.
+func (b *builder) fillDerived() error {
+	views := viewDefs()
+	var q strings.Builder
+	for _, name := range materialized {
+		q.WriteString("INSERT INTO $A." + name + " " + views[name] + ";\n")
+	}
+	q.WriteString("INSERT INTO $A.duckstore_types " + views["duckstore_types"] + ";\n")
+	return b.exec(q.String())
+}
+
+// snapshotViews show the snapshot's objects as PostgreSQL 15 stores what
+// `CREATE SCHEMA` and `CREATE TABLE t (... PRIMARY KEY (...))` make: the
+// table and its index in pg_class, their columns in pg_attribute, the row
+// type and its array type in pg_type, pg_index, pg_constraint and
+// pg_depend rows. Views cost nothing at Build and DuckDB applies a filter
+// on the OIDs before it unnests the column lists.
+func snapshotViews() map[string]string {
+	const tables = "$A.duckstore_tables t"
+	const keyed = "$A.duckstore_tables t WHERE t.pkname IS NOT NULL"
+	classCommon := map[string]string{
+		"relnamespace": "t.nsp", "reloftype": "0", "relowner": "10", "reltablespace": "0", "relallvisible": "0",
+		"reltoastrelid": "0", "relisshared": "false", "relpersistence": "'p'", "relchecks": "0",
+		"relhasrules": "false", "relhastriggers": "false", "relhassubclass": "false", "relrowsecurity": "false",
+		"relforcerowsecurity": "false", "relispopulated": "true", "relispartition": "false", "relrewrite": "0",
+		"relfrozenxid": "0", "reltuples": "CASE WHEN t.nrows < 0 THEN -1 ELSE t.nrows END",
+	}
+	with := func(base map[string]string, more map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for k, v := range more {
+			m[k] = v
+		}
+		return m
+	}
+	attCommon := map[string]string{
+		"atttypid": "k.atttypid", "attstattarget": "-1", "attlen": "k.attlen", "attcacheoff": "-1",
+		"atttypmod": "k.atttypmod", "attbyval": "k.attbyval", "attalign": "k.attalign", "attstorage": "k.attstorage",
+		"attcompression": "''", "atthasmissing": "false", "attidentity": "''", "attgenerated": "''",
+		"attisdropped": "false", "attislocal": "true", "attinhcount": "0", "attcollation": "k.attcollation",
+	}
+	// The fixed fields of a table's row type and its array type are those
+	// of pg_class's own (OID 83) and its array's.
+	typeFrom := func(oid string) string {
+		return tables + ", (SELECT * FROM $S.duckstore_sys_pg_type WHERE oid = " + oid + ") r"
+	}
+	typeCols := []string{"typlen", "typbyval", "typtype", "typcategory", "typispreferred", "typisdefined", "typdelim",
+		"typsubscript", "typinput", "typoutput", "typreceive", "typsend", "typmodin", "typmodout", "typanalyze",
+		"typalign", "typstorage", "typnotnull", "typbasetype", "typtypmod", "typndims", "typcollation"}
+	typeExprs := func(more map[string]string) map[string]string {
+		m := map[string]string{"typnamespace": "t.nsp", "typowner": "10"}
+		for _, c := range typeCols {
+			m[c] = "r." + c
+		}
+		return with(m, more)
+	}
+	return map[string]string{
+		"pg_namespace": `SELECT * FROM $S.duckstore_sys_pg_namespace
+			WHERE nspname NOT IN (SELECT name FROM $A.duckstore_namespaces) UNION ALL ` +
+			selectCols("pg_namespace", map[string]string{"oid": "n.oid", "nspname": "n.name", "nspowner": "10"},
+				"$A.duckstore_namespaces n"),
+
+		"pg_class": `SELECT * FROM $S.duckstore_sys_pg_class UNION ALL ` +
+			selectCols("pg_class", with(classCommon, map[string]string{
+				"oid": "t.oid", "relname": "t.name", "reltype": "t.type_oid", "relam": "2", "relfilenode": "t.oid",
+				"relpages": "(greatest(t.bytes, 0) + 8191) // 8192", "relhasindex": "t.pkname IS NOT NULL",
+				"relkind": "'r'", "relnatts": "len(t.colnames)", "relreplident": "'d'", "relminmxid": "1",
+			}), tables) + ` UNION ALL ` +
+			selectCols("pg_class", with(classCommon, map[string]string{
+				"oid": "t.idx_oid", "relname": "t.pkname", "reltype": "0", "relam": "403", "relfilenode": "t.idx_oid",
+				"relpages": "1", "relhasindex": "false", "relkind": "'i'", "relnatts": "len(t.pkey)",
+				"relreplident": "'n'", "relminmxid": "0",
+			}), keyed),
+
+		"pg_attribute": `SELECT * FROM $S.duckstore_sys_pg_attribute UNION ALL ` +
+			selectCols("pg_attribute", with(attCommon, map[string]string{
+				"attrelid": "c.attrelid", "attname": "c.attname", "attnum": "c.attnum", "attndims": "k.attndims",
+				"attnotnull": "(CAST(substr(c.flags, c.attnum, 1) AS INTEGER) & 1) = 1",
+				"atthasdef":  "(CAST(substr(c.flags, c.attnum, 1) AS INTEGER) & 2) = 2",
+			}), `(SELECT t.oid AS attrelid, unnest(t.colnames) AS attname, generate_subscripts(t.colnames, 1) AS attnum,
+				unnest(t.coltkeys) AS tkey, t.colflags AS flags FROM $A.duckstore_tables t) c
+				JOIN $A.duckstore_coltypes k ON k.tkey = c.tkey`) + ` UNION ALL ` +
+			selectCols("pg_attribute", with(attCommon, map[string]string{
+				"attrelid": "c.attrelid", "attname": "c.attname", "attnum": "c.attnum", "attndims": "0",
+				"attnotnull": "false", "atthasdef": "false",
+			}), `(SELECT t.idx_oid AS attrelid, unnest(list_transform(t.pkey, lambda x: t.colnames[x])) AS attname,
+				generate_subscripts(t.pkey, 1) AS attnum, unnest(list_transform(t.pkey, lambda x: t.coltkeys[x])) AS tkey
+				FROM `+keyed+`) c JOIN $A.duckstore_coltypes k ON k.tkey = c.tkey`),
+
+		"pg_attrdef": attrdefSQL,
+
+		"pg_type": `SELECT * FROM $S.duckstore_sys_pg_type UNION ALL ` +
+			selectCols("pg_type", typeExprs(map[string]string{
+				"oid": "t.type_oid", "typname": "t.name", "typrelid": "t.oid", "typelem": "0", "typarray": "t.arr_oid",
+			}), typeFrom("83")) + ` UNION ALL ` +
+			selectCols("pg_type", typeExprs(map[string]string{
+				"oid": "t.arr_oid", "typname": "'_' || t.name", "typrelid": "0", "typelem": "t.type_oid", "typarray": "0",
+			}), typeFrom("(SELECT typarray FROM $S.duckstore_sys_pg_type WHERE oid = 83)")),
+
+		"pg_index": selectCols("pg_index", map[string]string{
+			"indexrelid": "t.idx_oid", "indrelid": "t.oid", "indnatts": "len(t.pkey)", "indnkeyatts": "len(t.pkey)",
+			"indisunique": "true", "indnullsnotdistinct": "false", "indisprimary": "true", "indisexclusion": "false",
+			"indimmediate": "true", "indisclustered": "false", "indisvalid": "true", "indcheckxmin": "false",
+			"indisready": "true", "indislive": "true", "indisreplident": "false", "indkey": "t.pkey",
+			"indcollation": "t.pkcoll", "indclass": "t.pkclass",
+			"indoption": "list_transform(t.pkey, lambda x: CAST(0 AS SMALLINT))",
+		}, keyed),
+
+		"pg_constraint": selectCols("pg_constraint", map[string]string{
+			"oid": "t.con_oid", "conname": "t.pkname", "connamespace": "t.nsp", "contype": "'p'",
+			"condeferrable": "false", "condeferred": "false", "convalidated": "true", "conrelid": "t.oid",
+			"contypid": "0", "conindid": "t.idx_oid", "conparentid": "0", "confrelid": "0", "confupdtype": "' '",
+			"confdeltype": "' '", "confmatchtype": "' '", "conislocal": "true", "coninhcount": "0",
+			"connoinherit": "true", "conkey": "t.pkey",
+		}, keyed),
+
+		"pg_depend": `
+SELECT 1259 AS classid, oid AS objid, 0 AS objsubid, 2615 AS refclassid, nsp AS refobjid, 0 AS refobjsubid, 'n' AS deptype FROM $A.duckstore_tables
+UNION ALL SELECT 1247, type_oid, 0, 1259, oid, 0, 'i' FROM $A.duckstore_tables
+UNION ALL SELECT 1247, arr_oid, 0, 1247, type_oid, 0, 'i' FROM $A.duckstore_tables
+UNION ALL SELECT 2606, con_oid, 0, 1259, oid, unnest(pkey), 'a' FROM $A.duckstore_tables WHERE pkname IS NOT NULL
+UNION ALL SELECT 1259, idx_oid, 0, 2606, con_oid, 0, 'i' FROM $A.duckstore_tables WHERE pkname IS NOT NULL
+UNION ALL SELECT 2604, oid, 0, 1259, adrelid, adnum, 'a' FROM (` + attrdefSQL + `)`,
+
+		"pg_description": `SELECT * FROM $S.duckstore_sys_pg_description UNION ALL
+			SELECT objoid, classoid, objsubid, description FROM $A.duckstore_descriptions`,
+
+		// format_type's names.
+		"duckstore_types": `SELECT oid, fmt, elem, isarray FROM $S.duckstore_sys_types
+			UNION ALL SELECT type_oid, typfmt, 0, false FROM $A.duckstore_tables
+			UNION ALL SELECT arr_oid, typfmt || '[]', type_oid, true FROM $A.duckstore_tables`,
+	}
+}
+
+// createViews creates the views, each wrapped to PostgreSQL's column
+// order and types. When the built-in rows are shared, their relations
+// are views of the shared tables.
+func (b *builder) createViews(shared bool) error {
+	var q strings.Builder
+	if shared {
+		for _, name := range staticRelations {
+			q.WriteString("CREATE OR REPLACE VIEW $A." + quoteIdent(name) + " AS SELECT * FROM $S." + quoteIdent(name) + ";\n")
+		}
+	}
+	views := viewDefs()
+	// Views are bound when created: the ones over the snapshot first, as
+	// the others read them.
+	first := snapshotViews()
+	for _, pass := range []bool{true, false} {
+		for _, r := range defs.rels {
+			inner, ok := views[r.table]
+			if _, isFirst := first[r.table]; !ok || isFirst != pass || contains(materialized, r.table) {
+				continue
 			}
-			q.WriteString("CAST(v.")
-			q.WriteString(quoteIdent(c.name))
-			q.WriteString(" AS ")
-			q.WriteString(c.duck)
-			q.WriteString(") AS ")
-			q.WriteString(quoteIdent(c.name))
+			q.WriteString("CREATE OR REPLACE VIEW $A.")
+			q.WriteString(quoteIdent(r.table))
+			q.WriteString(" AS SELECT ")
+			for i, c := range r.cols {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("CAST(v.")
+				q.WriteString(quoteIdent(c.name))
+				q.WriteString(" AS ")
+				q.WriteString(c.duck)
+				q.WriteString(") AS ")
+				q.WriteString(quoteIdent(c.name))
+			}
+			q.WriteString(" FROM (")
+			q.WriteString(inner)
+			q.WriteString(") v;\n")
 		}
-		q.WriteString(" FROM (")
-		q.WriteString(inner)
-		q.WriteString(") v;\n")
 	}
 	return b.exec(q.String())
 }
 
-func (b *builder) createMacros() error { return b.exec(baseMacros + macros) }
+func (b *builder) createMacros() error { return b.exec(baseMacros + macros + infoSchemaMacros()) }
