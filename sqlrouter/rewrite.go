@@ -104,14 +104,14 @@ func (w *rewriter) walk(n *pg_query.Node) error {
 			x.SelectStmt.LockingClause = nil
 		}
 		return w.scoped(x.SelectStmt.WithClause, x.SelectStmt)
-	case *pg_query.Node_InsertStmt:
-		return w.scoped(x.InsertStmt.WithClause, x.InsertStmt)
-	case *pg_query.Node_UpdateStmt:
-		return w.scoped(x.UpdateStmt.WithClause, x.UpdateStmt)
-	case *pg_query.Node_DeleteStmt:
-		return w.scoped(x.DeleteStmt.WithClause, x.DeleteStmt)
-	case *pg_query.Node_MergeStmt:
-		return w.scoped(x.MergeStmt.WithClause, x.MergeStmt)
+	case *pg_query.Node_InsertStmt, *pg_query.Node_UpdateStmt, *pg_query.Node_DeleteStmt, *pg_query.Node_MergeStmt:
+		// Only the statement itself may write: a data-modifying CTE would
+		// write a table without its lock.
+		if writeTarget(n) != w.target {
+			return unsupported("data-modifying statements in WITH are not supported")
+		}
+		with, stmt := writeParts(n)
+		return w.scoped(with, stmt)
 	case *pg_query.Node_RangeTableFunc, *pg_query.Node_JsonTable:
 		return unsupported("XMLTABLE and JSON_TABLE are not supported")
 	case *pg_query.Node_IntoClause:
@@ -707,4 +707,20 @@ func (p *arrayParser) element() (*pg_query.Node, bool) {
 		return &pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Isnull: true, Location: -1}}}, true
 	}
 	return pg_query.MakeAConstStrNode(v, -1), v != ""
+}
+
+// writeParts returns a data-modifying statement's WITH clause and the
+// statement itself.
+func writeParts(n *pg_query.Node) (*pg_query.WithClause, proto.Message) {
+	switch x := n.Node.(type) {
+	case *pg_query.Node_InsertStmt:
+		return x.InsertStmt.WithClause, x.InsertStmt
+	case *pg_query.Node_UpdateStmt:
+		return x.UpdateStmt.WithClause, x.UpdateStmt
+	case *pg_query.Node_DeleteStmt:
+		return x.DeleteStmt.WithClause, x.DeleteStmt
+	case *pg_query.Node_MergeStmt:
+		return x.MergeStmt.WithClause, x.MergeStmt
+	}
+	return nil, n
 }
