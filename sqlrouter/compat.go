@@ -1,0 +1,238 @@
+package sqlrouter
+
+import (
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+)
+
+// PostgreSQL semantics DuckDB lacks or spells differently, applied while
+// rewriting: type names, regular expression operators, collations, array
+// literals, and names DuckDB reserves.
+
+// normalizeTypeName drops the pg_catalog qualifier from type names the
+// deparser would print qualified (DuckDB has no such schema for types)
+// and maps the few PostgreSQL types DuckDB lacks.
+func normalizeTypeName(tn *pg_query.TypeName) {
+	if len(tn.Names) == 2 && tn.Names[0].GetString_().GetSval() == "pg_catalog" {
+		if !deparsedUnqualified[tn.Names[1].GetString_().GetSval()] {
+			tn.Names = tn.Names[1:]
+		}
+	}
+	if len(tn.Names) == 1 {
+		if to, ok := typeAliases[tn.Names[0].GetString_().GetSval()]; ok {
+			tn.Names = []*pg_query.Node{pg_query.MakeStrNode(to)}
+		}
+	}
+}
+
+// deparsedUnqualified are the pg_catalog types the deparser writes in
+// SQL-standard spelling (int, varchar(n), timestamp with time zone...).
+var deparsedUnqualified = map[string]bool{
+	"bpchar": true, "varchar": true, "numeric": true, "bool": true, "int2": true, "int4": true, "int8": true,
+	"float4": true, "float8": true, "time": true, "timetz": true, "timestamp": true, "timestamptz": true,
+	"interval": true, "bit": true, "varbit": true,
+}
+
+var typeAliases = map[string]string{"name": "text", "citext": "text", "jsonb": "json", "oid": "uinteger"}
+
+// duckDBReserved are words DuckDB reserves (or allows only as type and
+// function names) that PostgreSQL does not, so the deparser writes them
+// unquoted where they are column, table or alias names.
+var duckDBReserved = map[string]bool{
+	"anti": true, "asof": true, "at": true, "by": true, "columns": true, "describe": true, "generated": true,
+	"glob": true, "lambda": true, "map": true, "pivot": true, "pivot_longer": true, "pivot_wider": true,
+	"positional": true, "qualify": true, "semi": true, "show": true, "struct": true, "summarize": true,
+	"try_cast": true, "unpack": true, "unpivot": true,
+}
+
+// quoteDuckDBKeywords quotes those words in deparsed SQL. The deparser
+// writes SQL keywords in upper case and names in lower case, so a
+// lower-case, unquoted occurrence that is not a function call is a name.
+func quoteDuckDBKeywords(sql string) string {
+	res, err := pg_query.Scan(sql)
+	if err != nil {
+		return sql
+	}
+	var b strings.Builder
+	last := 0
+	for _, tok := range res.Tokens {
+		start, end := int(tok.Start), int(tok.End)
+		if end > len(sql) || !duckDBReserved[sql[start:end]] {
+			continue
+		}
+		rest := strings.TrimLeft(sql[end:], " \t\n")
+		if strings.HasPrefix(rest, "(") {
+			continue
+		}
+		b.WriteString(sql[last:start])
+		b.WriteString(`"` + sql[start:end] + `"`)
+		last = end
+	}
+	if last == 0 {
+		return sql
+	}
+	b.WriteString(sql[last:])
+	return b.String()
+}
+
+// typeCast writes PostgreSQL array literals as arrays ('{1,2}'::int[],
+// which DuckDB cannot cast from text) and lets the SystemCatalog answer
+// casts to its types (reg*).
+func (w *rewriter) typeCast(n *pg_query.Node, tc *pg_query.TypeCast) error {
+	if err := w.children(tc); err != nil {
+		return err
+	}
+	if len(tc.GetTypeName().GetArrayBounds()) > 0 {
+		if c := tc.Arg.GetAConst(); c != nil && !c.Isnull {
+			if lit, ok := c.Val.(*pg_query.A_Const_Sval); ok {
+				if arr, ok := pgArrayLiteral(lit.Sval.Sval); ok {
+					tc.Arg = arr
+				}
+			}
+		}
+	}
+	sc := w.s.r.cfg.SystemCatalog
+	names := tc.GetTypeName().GetNames()
+	if sc == nil || len(names) == 0 {
+		return nil
+	}
+	repl, err := sc.Cast(w.ctx, w.s.view(), strings.ToLower(names[len(names)-1].GetString_().GetSval()), tc.Arg)
+	if err != nil || repl == nil {
+		return err
+	}
+	w.usesSettings = true
+	n.Node = repl.Node
+	return nil
+}
+
+// regexOperator rewrites PostgreSQL's regular expression operators ~, ~*,
+// !~ and !~* (also written OPERATOR(pg_catalog.~)): DuckDB's ~ matches the
+// whole string, PostgreSQL's any part of it, which is regexp_matches.
+func regexOperator(n *pg_query.Node, e *pg_query.A_Expr) {
+	if e.Kind != pg_query.A_Expr_Kind_AEXPR_OP || len(e.Name) == 0 || e.Lexpr == nil || e.Rexpr == nil {
+		return
+	}
+	op := e.Name[len(e.Name)-1].GetString_().GetSval()
+	var args []*pg_query.Node
+	switch op {
+	case "~", "!~":
+		args = []*pg_query.Node{e.Lexpr, e.Rexpr}
+	case "~*", "!~*":
+		args = []*pg_query.Node{e.Lexpr, e.Rexpr, pg_query.MakeAConstStrNode("i", -1)}
+	default:
+		return
+	}
+	call := pg_query.MakeFuncCallNode([]*pg_query.Node{pg_query.MakeStrNode("regexp_matches")}, args, e.Location)
+	if op[0] == '!' {
+		call = pg_query.MakeBoolExprNode(pg_query.BoolExprType_NOT_EXPR, []*pg_query.Node{call}, e.Location)
+	}
+	n.Node = call.Node
+}
+
+// dropDefaultCollation removes COLLATE clauses naming PostgreSQL's
+// default collations (psql writes COLLATE pg_catalog.default), which
+// DuckDB does not know and which mean its default order anyway.
+func dropDefaultCollation(n *pg_query.Node, c *pg_query.CollateClause) {
+	if len(c.Collname) == 0 || c.Arg == nil {
+		return
+	}
+	switch strings.ToLower(c.Collname[len(c.Collname)-1].GetString_().GetSval()) {
+	case "default", "c", "posix", "ucs_basic":
+		n.Node = c.Arg.Node
+	}
+}
+
+// pgArrayLiteral parses PostgreSQL's array text ({a,"b c",NULL,{1,2}})
+// into an ARRAY[...] of text constants, which DuckDB casts element by
+// element.
+func pgArrayLiteral(text string) (*pg_query.Node, bool) {
+	p := arrayParser{s: strings.TrimSpace(text)}
+	n, ok := p.array()
+	if !ok || strings.TrimSpace(p.s[p.i:]) != "" {
+		return nil, false
+	}
+	return n, true
+}
+
+type arrayParser struct {
+	s string
+	i int
+}
+
+func (p *arrayParser) skipSpace() {
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t' || p.s[p.i] == '\n') {
+		p.i++
+	}
+}
+
+func (p *arrayParser) array() (*pg_query.Node, bool) {
+	p.skipSpace()
+	if p.i >= len(p.s) || p.s[p.i] != '{' {
+		return nil, false
+	}
+	p.i++
+	var elems []*pg_query.Node
+	for {
+		p.skipSpace()
+		if p.i < len(p.s) && p.s[p.i] == '}' && len(elems) == 0 {
+			p.i++
+			break
+		}
+		e, ok := p.element()
+		if !ok {
+			return nil, false
+		}
+		elems = append(elems, e)
+		p.skipSpace()
+		if p.i >= len(p.s) {
+			return nil, false
+		}
+		if p.s[p.i] == '}' {
+			p.i++
+			break
+		}
+		if p.s[p.i] != ',' {
+			return nil, false
+		}
+		p.i++
+	}
+	return &pg_query.Node{Node: &pg_query.Node_AArrayExpr{AArrayExpr: &pg_query.A_ArrayExpr{Elements: elems, Location: -1}}}, true
+}
+
+func (p *arrayParser) element() (*pg_query.Node, bool) {
+	p.skipSpace()
+	if p.i >= len(p.s) {
+		return nil, false
+	}
+	switch p.s[p.i] {
+	case '{':
+		return p.array()
+	case '"':
+		var b strings.Builder
+		for p.i++; p.i < len(p.s); p.i++ {
+			switch c := p.s[p.i]; c {
+			case '\\':
+				p.i++
+				if p.i < len(p.s) {
+					b.WriteByte(p.s[p.i])
+				}
+			case '"':
+				p.i++
+				return pg_query.MakeAConstStrNode(b.String(), -1), true
+			default:
+				b.WriteByte(c)
+			}
+		}
+		return nil, false
+	}
+	start := p.i
+	for p.i < len(p.s) && p.s[p.i] != ',' && p.s[p.i] != '}' {
+		p.i++
+	}
+	v := strings.TrimSpace(p.s[start:p.i])
+	if strings.EqualFold(v, "NULL") {
+		return &pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Isnull: true, Location: -1}}}, true
+	}
+	return pg_query.MakeAConstStrNode(v, -1), v != ""
+}
