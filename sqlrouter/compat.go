@@ -83,6 +83,11 @@ func (w *rewriter) typeCast(n *pg_query.Node, tc *pg_query.TypeCast) error {
 	if err := w.children(tc); err != nil {
 		return err
 	}
+	if isByteaType(tc.GetTypeName()) {
+		if err := byteaConst(tc.Arg); err != nil {
+			return err
+		}
+	}
 	if len(tc.GetTypeName().GetArrayBounds()) > 0 {
 		if c := tc.Arg.GetAConst(); c != nil && !c.Isnull {
 			if lit, ok := c.Val.(*pg_query.A_Const_Sval); ok {

@@ -2,10 +2,8 @@ package sqlrouter
 
 import (
 	"context"
-	"encoding/hex"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -258,7 +256,11 @@ func (st *stmt) bindQuery(ctx context.Context, p *portal, args []any) error {
 		p.own.release()
 		return clientError(ctx, err, pl.names)
 	}
-	if err := p.ds.Bind(bindArgs(args, pl.paramTypes)); err != nil {
+	args, err := bindArgs(args, pl.paramTypes)
+	if err == nil {
+		err = p.ds.Bind(args)
+	}
+	if err != nil {
 		p.releaseDS()
 		p.own.release()
 		return clientError(ctx, err, pl.names)
@@ -341,18 +343,20 @@ func (p *portal) releaseDS() {
 }
 
 // bindArgs adapts wire's argument values to DuckDB: bytea sent as text
-// (\x followed by hex) becomes bytes.
-func bindArgs(args []any, types []duck.Type) []any {
+// (PostgreSQL's hex or escape format) becomes bytes.
+func bindArgs(args []any, types []duck.Type) ([]any, error) {
 	for i, a := range args {
 		s, ok := a.(string)
-		if !ok || i >= len(types) || types[i].ID != duck.TypeBlob || !strings.HasPrefix(s, `\x`) {
+		if !ok || i >= len(types) || types[i].ID != duck.TypeBlob {
 			continue
 		}
-		if b, err := hex.DecodeString(s[2:]); err == nil {
-			args[i] = b
+		b, err := decodeBytea(s)
+		if err != nil {
+			return nil, err
 		}
+		args[i] = b
 	}
-	return args
+	return args, nil
 }
 
 func sameFields(a, b []Field) bool {

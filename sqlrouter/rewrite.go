@@ -111,7 +111,10 @@ func (w *rewriter) walk(n *pg_query.Node) error {
 			return unsupported("data-modifying statements in WITH are not supported")
 		}
 		with, stmt := writeParts(n)
-		return w.scoped(with, stmt)
+		if err := w.scoped(with, stmt); err != nil {
+			return err
+		}
+		return byteaTargets(n, w.targetTableOf())
 	case *pg_query.Node_RangeTableFunc, *pg_query.Node_JsonTable:
 		return unsupported("XMLTABLE and JSON_TABLE are not supported")
 	case *pg_query.Node_IntoClause:
@@ -221,6 +224,22 @@ func (w *rewriter) rangeVar(rv *pg_query.RangeVar, n *pg_query.Node) error {
 	if rv.Alias != nil {
 		// Column aliases and the like stay; walk them for completeness.
 		return w.children(rv.Alias)
+	}
+	return nil
+}
+
+// targetTableOf returns the table a write statement writes, once its
+// RangeVar has been resolved.
+func (w *rewriter) targetTableOf() *catalog.Table {
+	if w.targetTable != nil {
+		return w.targetTable
+	}
+	for _, ref := range w.refs {
+		for _, u := range ref.uses {
+			if u.rv == w.target {
+				return ref.t
+			}
+		}
 	}
 	return nil
 }
