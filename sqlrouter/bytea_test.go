@@ -2,8 +2,8 @@ package sqlrouter
 
 import (
 	"bytes"
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	"testing"
 
 	"github.com/duckstore/duckstore/wire/pgerr"
