@@ -125,13 +125,14 @@ func (s *Server) createFromFile(ctx context.Context, project, branch, bucket, na
 		res, err = load.Append(ctx, in, conn, alias, t, src, opts)
 		return err
 	})
-	s.data.metrics.observe("import", string(src.Format), 0, 0, time.Since(start), err)
 	if err != nil {
+		s.data.metrics.observe("import", string(src.Format), 0, 0, time.Since(start), err)
 		if errors.Is(err, catalog.ErrExists) {
 			return nil, errConflict("table_exists", "table %q already exists in bucket %q", name, bucket)
 		}
 		return nil, loadError(err)
 	}
+	s.data.metrics.observe("import", string(src.Format), res.ImportedRows, res.Bytes, time.Since(start), nil)
 	out := &tableFromFileResponse{Table: s.tableView(ctx, in, t), Import: *importView(s.eng, project, branch, bucket, name, res)}
 	return out, nil
 }

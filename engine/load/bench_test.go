@@ -101,29 +101,47 @@ func benchImport(b *testing.B, src func(f *fixture) (Source, string, int64)) {
 		bytes += float64(st.Size())
 	}
 	tb := f.table("bench", benchColumns, nil, "")
+	// The machine may be shared: each side keeps its best run, and the
+	// two alternate which goes first.
 	var ours, theirs time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		theirs += duckdbOwn(b, f.in, reader)
-		res, err := f.load(tb, source, Options{Mode: Full})
-		if err != nil {
-			b.Fatal(err)
+		var mine time.Duration
+		load := func() {
+			res, err := f.load(tb, source, Options{Mode: Full})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if res.TableRows != rows {
+				b.Fatalf("loaded %d rows, want %d", res.TableRows, rows)
+			}
+			mine = res.Duration
 		}
-		if res.TableRows != rows {
-			b.Fatalf("loaded %d rows, want %d", res.TableRows, rows)
+		var own time.Duration
+		if i%2 == 0 {
+			own = duckdbOwn(b, f.in, reader)
+			load()
+		} else {
+			load()
+			own = duckdbOwn(b, f.in, reader)
 		}
-		ours += res.Duration
+		if ours == 0 || mine < ours {
+			ours = mine
+		}
+		if theirs == 0 || own < theirs {
+			theirs = own
+		}
 	}
 	b.StopTimer()
-	n := float64(b.N)
-	b.ReportMetric(bytes/(1<<20)/(ours.Seconds()/n), "MB/s")
-	b.ReportMetric(float64(rows)/(ours.Seconds()/n), "rows/s")
-	b.ReportMetric(bytes/(1<<20)/(theirs.Seconds()/n), "duckdb-MB/s")
-	b.ReportMetric(float64(rows)/(theirs.Seconds()/n), "duckdb-rows/s")
+	mb := bytes / (1 << 20)
+	b.ReportMetric(mb/ours.Seconds(), "MB/s")
+	b.ReportMetric(float64(rows)/ours.Seconds(), "rows/s")
+	b.ReportMetric(mb/theirs.Seconds(), "duckdb-MB/s")
+	b.ReportMetric(float64(rows)/theirs.Seconds(), "duckdb-rows/s")
 	b.ReportMetric(theirs.Seconds()/ours.Seconds(), "ratio")
-	fmt.Fprintf(os.Stderr, "%s: %.0f MB, %d rows: duckstore %.1f MB/s, %.0f rows/s; DuckDB's own %.1f MB/s; ratio %.2f\n",
-		b.Name(), bytes/(1<<20), rows, bytes/(1<<20)/(ours.Seconds()/n), float64(rows)/(ours.Seconds()/n),
-		bytes/(1<<20)/(theirs.Seconds()/n), theirs.Seconds()/ours.Seconds())
+	fmt.Fprintf(os.Stderr, "%s (best of %d): %.0f MB, %d rows: duckstore %.1f MB/s, %.0f rows/s; DuckDB's own %.1f MB/s, %.0f rows/s; ratio %.2f\n",
+		b.Name(), b.N, mb, rows, mb/ours.Seconds(), float64(rows)/ours.Seconds(), mb/theirs.Seconds(), float64(rows)/theirs.Seconds(),
+		theirs.Seconds()/ours.Seconds())
 }
 
 // BenchmarkImportCSV compares a full load of a generated CSV with

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func (f *fixture) table(name string, cols []string, pk []string, values string) 
 	for _, c := range cols {
 		parts := strings.SplitN(c, " ", 2)
 		typ, notNull := strings.CutSuffix(parts[1], " NOT NULL")
-		cc = append(cc, catalog.Column{Name: parts[0], Type: typ, Nullable: !notNull && !contains(pk, parts[0])})
+		cc = append(cc, catalog.Column{Name: parts[0], Type: typ, Nullable: !notNull && !slices.Contains(pk, parts[0])})
 	}
 	tb := &catalog.Table{ProjectID: "p", BranchID: catalog.MainBranch, Bucket: "b", Name: name, Path: path}
 	err = f.in.CreateTable(ctx, tb, func(ctx context.Context, c *duck.Conn, alias string) error {

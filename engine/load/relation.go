@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"slices"
 
 	"github.com/duckstore/duckstore/catalog"
 	"github.com/duckstore/duckstore/engine"
@@ -80,7 +81,7 @@ func planRelation(ctx context.Context, t *catalog.Table, rel Relation, mapping [
 	// renamed[i] is the name source column i takes in the table.
 	renamed := columnNames(cols)
 	for _, m := range mapping {
-		i := indexOf(renamed, m.Source)
+		i := slices.Index(renamed, m.Source)
 		if i < 0 || cols[i].Name != m.Source {
 			p.close()
 			return nil, newError(KindColumnMismatch, pgerr.UndefinedColumn, map[string]any{"unknown": []string{m.Source}, "missing": []string{}},
@@ -94,7 +95,7 @@ func planRelation(ctx context.Context, t *catalog.Table, rel Relation, mapping [
 	}
 	checks := make([]castCheck, len(want))
 	for i, c := range want {
-		src := duck.QuoteIdent(cols[indexOf(renamed, c.Name)].Name)
+		src := duck.QuoteIdent(cols[slices.Index(renamed, c.Name)].Name)
 		p.exprs = append(p.exprs, "CAST("+src+" AS "+c.Type+")")
 		checks[i] = castCheck{src: src, dst: c}
 	}
@@ -102,13 +103,4 @@ func planRelation(ctx context.Context, t *catalog.Table, rel Relation, mapping [
 		return diagnoseCasts(ctx, conn, from, checks, "", "rowid + 1")
 	}
 	return p, nil
-}
-
-func indexOf(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
-		}
-	}
-	return -1
 }

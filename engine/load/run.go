@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,7 +157,7 @@ func checkDedup(t *catalog.Table, opts Options) error {
 		// the missing key columns as NULLs.
 		var missing []string
 		for _, k := range t.PrimaryKey {
-			if !contains(opts.Columns, k) {
+			if !slices.Contains(opts.Columns, k) {
 				missing = append(missing, k)
 			}
 		}
@@ -166,15 +167,6 @@ func checkDedup(t *catalog.Table, opts Options) error {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func quotedList(names []string) string {
@@ -233,7 +225,7 @@ func insert(ctx context.Context, conn *duck.Conn, alias string, t *catalog.Table
 func onConflict(pk, cols []string) string {
 	var set []string
 	for _, c := range cols {
-		if !contains(pk, c) {
+		if !slices.Contains(pk, c) {
 			set = append(set, duck.QuoteIdent(c)+" = excluded."+duck.QuoteIdent(c))
 		}
 	}
