@@ -74,9 +74,24 @@ type builder struct {
 }
 
 // sql replaces $A and $S with the prefixes of the session's and the
-// built-in tables.
+// built-in tables, and $OWNER with the session's user as an ACL names it.
 func (b *builder) sql(q string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(q, "$A", b.a), "$S", b.s)
+	owner := ""
+	if b.snap != nil {
+		owner = aclName(b.snap.User)
+	}
+	return strings.NewReplacer("$A", b.a, "$S", b.s, "$OWNER", quoteString(owner)).Replace(q)
+}
+
+// aclName is a role name as an aclitem writes it: quoted unless it is
+// letters, digits and underscores.
+func aclName(s string) string {
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+		}
+	}
+	return s
 }
 
 func (b *builder) exec(q string, args ...any) error {
@@ -121,7 +136,7 @@ var helperTables = []string{
 	// oid.go derives from its id.
 	`duckstore_tables (id BIGINT, nsp UINTEGER, name VARCHAR, nrows BIGINT, bytes BIGINT, readonly BOOLEAN,
 		typfmt VARCHAR, colnames VARCHAR[], coltkeys INTEGER[], colflags VARCHAR, coldefs VARCHAR[], defoid UINTEGER,
-		pkname VARCHAR, pkey SMALLINT[], pkclass UINTEGER[], pkcoll UINTEGER[], indexdef VARCHAR, condef VARCHAR,
+		pkname VARCHAR, pkey SMALLINT[], pkclass UINTEGER[], pkcoll UINTEGER[], pkcols VARCHAR, condef VARCHAR,
 		oid UINTEGER AS (CAST(16384 + id AS UINTEGER)),
 		idx_oid UINTEGER AS (CAST(16384 + 134217728 + id AS UINTEGER)),
 		con_oid UINTEGER AS (CAST(16384 + 2 * 134217728 + id AS UINTEGER)),
@@ -190,7 +205,8 @@ func (b *builder) createTables() error {
 		INSERT INTO $A.pg_database SELECT * REPLACE (5 AS oid, ` + quoteString(b.snap.Database) + ` AS datname, 10 AS datdba)
 		FROM $S.duckstore_sys_pg_database;
 		INSERT INTO $A.pg_roles SELECT * REPLACE (` + quoteString(b.snap.User) + ` AS rolname, 10 AS oid)
-		FROM $S.duckstore_sys_pg_roles;
+		FROM $S.duckstore_sys_pg_roles WHERE rolname = 'duckstore_template';
+		INSERT INTO $A.pg_roles SELECT * FROM $S.duckstore_sys_pg_roles WHERE rolname <> 'duckstore_template';
 		CREATE OR REPLACE TABLE $A.duckstore_default_settings AS SELECT * FROM $S.duckstore_sys_pg_settings`)
 }
 
@@ -358,8 +374,7 @@ func (b *builder) loadSnapshot() error {
 		tables.splitInts(pkey)
 		tables.splitInts(pkclass)
 		tables.splitInts(pkcoll)
-		tables.str("CREATE UNIQUE INDEX " + pgQuoteIdent(pkname) + " ON " + pgQuoteIdent(b.nspName(t.Bucket)) + "." +
-			pgQuoteIdent(t.Name) + " USING btree (" + cols + ")")
+		tables.str(cols)
 		tables.str("PRIMARY KEY (" + cols + ")")
 	}
 	loads := []struct {
@@ -369,7 +384,7 @@ func (b *builder) loadSnapshot() error {
 	}{
 		{"duckstore_namespaces", []string{"oid", "name", "readonly"}, []string{"UINTEGER", "VARCHAR", "BOOLEAN"}, &nsp},
 		{"duckstore_tables", []string{"id", "nsp", "name", "nrows", "bytes", "readonly", "typfmt", "colnames", "coltkeys",
-			"colflags", "coldefs", "defoid", "pkname", "pkey", "pkclass", "pkcoll", "indexdef", "condef"},
+			"colflags", "coldefs", "defoid", "pkname", "pkey", "pkclass", "pkcoll", "pkcols", "condef"},
 			[]string{"BIGINT", "UINTEGER", "VARCHAR", "BIGINT", "BIGINT", "BOOLEAN", "VARCHAR", "VARCHAR[]", "INTEGER[] SPLIT",
 				"VARCHAR", "VARCHAR[]", "UINTEGER", "VARCHAR", "SMALLINT[] SPLIT", "UINTEGER[] SPLIT", "UINTEGER[] SPLIT",
 				"VARCHAR", "VARCHAR"}, &tables},
@@ -446,7 +461,7 @@ func pgDefault(expr string, typ uint32) string {
 	return expr
 }
 
-// isStringLiteral reports whether s is one SQL string literal: 'it''s'.
+// isStringLiteral reports whether s is one SQL string literal: 'it”s'.
 func isStringLiteral(s string) bool {
 	if len(s) < 2 || s[0] != '\'' || s[len(s)-1] != '\'' {
 		return false

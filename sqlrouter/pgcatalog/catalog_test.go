@@ -113,6 +113,9 @@ func openCatalog(t testing.TB, snap *Snapshot) *duck.Conn {
 	ctx := context.Background()
 	for _, q := range []string{
 		"ATTACH ':memory:' AS " + testAlias,
+		// PostgreSQL divides integers as integers (Grafana's version check
+		// relies on it); the engine should set this for every instance.
+		"SET integer_division=true",
 		"SET allowed_directories=['" + t.TempDir() + "']",
 		"SET enable_external_access=false",
 		"SET lock_configuration=true",
@@ -181,6 +184,16 @@ func TestBuildAndLook(t *testing.T) {
 		t.Logf("%s", q)
 		for _, r := range rows {
 			t.Logf("  %v", fmt.Sprint(r...))
+		}
+	}
+}
+
+func TestNoDuplicateOIDs(t *testing.T) {
+	c := openCatalog(t, testSnapshot())
+	for _, rel := range []string{"pg_class", "pg_type", "pg_namespace", "pg_proc", "pg_constraint", "pg_attrdef", "pg_collation", "pg_operator"} {
+		rows := mustQuery(t, c, "SELECT oid, count(*) FROM $A."+rel+" GROUP BY oid HAVING count(*) > 1 LIMIT 5")
+		if len(rows) > 0 {
+			t.Errorf("%s has duplicate oids: %v", rel, rows)
 		}
 	}
 }

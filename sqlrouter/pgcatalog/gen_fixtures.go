@@ -61,7 +61,7 @@ var data = []struct{ file, relation, where string }{
 	{"pg_type", "pg_type", "typnamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)"},
 	{"pg_proc", "pg_proc", "pronamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)"},
 	{"pg_class", "pg_class", "relnamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) AND relkind IN ('r', 'v')"},
-	{"pg_attribute", "pg_attribute", "attnum > 0 AND attrelid IN (SELECT oid FROM pg_class WHERE relnamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) AND relkind IN ('r', 'v'))"},
+	{"pg_attribute", "pg_attribute", "attrelid IN (SELECT oid FROM pg_class WHERE relnamespace IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) AND relkind IN ('r', 'v'))"},
 	{"pg_collation", "pg_collation", "true"},
 	{"pg_am", "pg_am", "true"},
 	{"pg_opclass", "pg_opclass", "true"},
@@ -82,7 +82,7 @@ var data = []struct{ file, relation, where string }{
 	// Templates: the one database and the one role are the session's, with
 	// PostgreSQL's values for the columns duckstore has no opinion on.
 	{"pg_database", "pg_database", "datname = 'postgres'"},
-	{"pg_roles", "pg_roles", "rolname = 'duckstore_template'"},
+	{"pg_roles", "pg_roles", "rolname = 'duckstore_template' OR rolname ~ '^pg_'"},
 	// File locations would show the generating machine's paths.
 	{"pg_settings", "pg_settings", "category <> 'File Locations' AND name NOT IN ('config_file', 'data_directory', 'hba_file', 'ident_file', 'external_pid_file', 'krb_server_keyfile', 'ssl_cert_file', 'ssl_key_file', 'ssl_ca_file', 'ssl_crl_file', 'ssl_crl_dir', 'unix_socket_directories', 'log_directory', 'data_directory_mode')"},
 }
@@ -218,9 +218,12 @@ func (p *server) selectList(rel string) (string, error) {
 			cols = append(cols, "array_to_json("+q+"::int2[])::text AS "+q)
 		case typ == "oidvector" || cat == "A" && (elem == "oid" || elem == "regtype" || elem == "regproc"):
 			cols = append(cols, "array_to_json("+q+"::oid[]::int8[])::text AS "+q)
+		case cat == "A" && elem == "aclitem" && (rel == "pg_class" || rel == "pg_namespace" || rel == "pg_type"):
+			// Privileges name the generating server's superuser, who owns
+			// the built-in objects; Build puts the session's user in its
+			// place, as the owner of what the session sees.
+			cols = append(cols, "replace(replace(array_to_json("+q+"::text[])::text, '\"postgres=', '\"{{owner}}='), '/postgres\"', '/{{owner}}\"') AS "+q)
 		case cat == "A" && elem == "aclitem":
-			// Privileges name the generating server's superuser; duckstore
-			// shows default privileges (NULL) everywhere.
 			cols = append(cols, "NULL::text AS "+q)
 		case cat == "A" && (elem == "char" || elem == "name" || elem == "pg_node_tree"):
 			cols = append(cols, "array_to_json("+q+"::text[])::text AS "+q)

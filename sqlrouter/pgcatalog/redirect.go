@@ -130,7 +130,7 @@ func init() {
 		"has_tablespace_privilege", "has_sequence_privilege", "pg_has_role",
 		"pg_relation_size", "pg_table_size", "pg_total_relation_size", "pg_indexes_size", "pg_database_size",
 		"pg_size_pretty", "pg_encoding_to_char", "pg_char_to_encoding", "pg_encoding_max_length",
-		"quote_ident", "quote_literal", "quote_nullable", "array_upper", "array_lower", "array_length", "cardinality",
+		"quote_ident", "quote_literal", "quote_nullable", "parse_ident", "array_upper", "array_lower", "array_length", "cardinality",
 	} {
 		functions[name] = name
 	}

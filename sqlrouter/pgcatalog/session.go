@@ -190,6 +190,9 @@ func (b *builder) loadSession(s *Session) error {
 			return err
 		}
 	}
+	if err := b.exec(b.sessionMacros(s)); err != nil {
+		return err
+	}
 	return b.exec(`
 		INSERT INTO $A.pg_settings SELECT * FROM $A.duckstore_default_settings;
 		UPDATE $A.pg_settings p SET setting = o.value,
@@ -327,4 +330,123 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+// sessionMacros are the functions that report the session's state, as
+// literals: DuckDB folds them like constants and accepts them where it
+// accepts no subquery (generate_series in FROM, as Grafana and pgjdbc
+// use current_setting and current_schemas).
+func (b *builder) sessionMacros(s *Session) string {
+	serverVersion := s.ServerVersion
+	if serverVersion == "" {
+		serverVersion = defaultServerVersion
+	}
+	version := s.Version
+	if version == "" {
+		version = "PostgreSQL " + serverVersion + " (duckstore) on x86_64-pc-linux-gnu, 64-bit"
+	}
+	path := s.SearchPath
+	if path == nil {
+		path = []string{"$user", "public"}
+	}
+	schemas, implicit := b.currentSchemas(path)
+
+	// current_setting: PostgreSQL's defaults, then the session's values.
+	values := map[string]string{}
+	var order []string
+	set := func(name, value string) {
+		k := strings.ToLower(name)
+		if _, ok := values[k]; !ok {
+			order = append(order, k)
+		}
+		values[k] = value
+	}
+	fx := defs.fixtures["pg_settings"]
+	iName, iSetting := fx.col("name"), fx.col("setting")
+	for _, row := range fx.rows {
+		if row[iSetting] != nullField {
+			set(row[iName], row[iSetting])
+		}
+	}
+	for _, kv := range b.settings(s, serverVersion, path) {
+		set(kv.Name, kv.Value)
+	}
+	var m strings.Builder
+	m.WriteString("MAP {")
+	for i, k := range order {
+		if i > 0 {
+			m.WriteString(", ")
+		}
+		m.WriteString(quoteString(k) + ": " + quoteString(values[k]))
+	}
+	m.WriteString("}")
+
+	lit := func(v string) string {
+		if v == "" {
+			return "CAST(NULL AS VARCHAR)"
+		}
+		return quoteString(v)
+	}
+	list := func(v []string) string {
+		q := make([]string, len(v))
+		for i, x := range v {
+			q[i] = quoteString(x)
+		}
+		return "CAST([" + strings.Join(q, ", ") + "] AS VARCHAR[])"
+	}
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return "CAST(NULL AS TIMESTAMPTZ)"
+		}
+		return "CAST(" + quoteString(t.Format("2006-01-02 15:04:05.999999-07:00")) + " AS TIMESTAMPTZ)"
+	}
+	first := ""
+	if len(schemas) > 0 {
+		first = schemas[0]
+	}
+	var q strings.Builder
+	for _, def := range [][2]string{
+		{"current_database()", lit(b.snap.Database)},
+		{"duckstore_user()", lit(b.snap.User)},
+		{"version()", lit(version)},
+		{"current_schema()", lit(first)},
+		{"current_schemas(implicit)", "CASE WHEN implicit THEN " + list(implicit) + " ELSE " + list(schemas) + " END"},
+		{"current_setting(n)", m.String() + "[lower(n)]"},
+		{"pg_backend_pid()", strconv.Itoa(int(s.PID))},
+		{"inet_server_addr()", lit(s.ServerAddr)},
+		{"inet_server_port()", "CAST(" + map[bool]string{true: "NULL", false: strconv.Itoa(int(s.ServerPort))}[s.ServerAddr == ""] + " AS INTEGER)"},
+		{"inet_client_addr()", lit(s.ClientAddr)},
+		{"inet_client_port()", "CAST(" + map[bool]string{true: "NULL", false: strconv.Itoa(int(s.ClientPort))}[s.ClientAddr == ""] + " AS INTEGER)"},
+		{"pg_postmaster_start_time()", ts(s.ServerStart)},
+		{"pg_conf_load_time()", ts(s.ServerStart)},
+		{"txid_current()", "CAST(" + strconv.FormatInt(s.TxID, 10) + " AS BIGINT)"},
+	} {
+		q.WriteString("CREATE OR REPLACE MACRO $A." + def[0] + " AS " + def[1])
+		if strings.HasPrefix(def[0], "current_setting") {
+			q.WriteString(", (n, missing_ok) AS " + m.String() + "[lower(n)]")
+		}
+		q.WriteString(";\n")
+	}
+	return q.String()
+}
+
+// currentSchemas are current_schemas(false) and current_schemas(true):
+// the search path's schemas that exist, "$user" resolved, and with
+// pg_catalog first when the path does not list it.
+func (b *builder) currentSchemas(path []string) (explicit, implicit []string) {
+	nsps := b.namespaces()
+	listed := contains(path, "pg_catalog")
+	for _, p := range path {
+		if p == "$user" {
+			p = b.snap.User
+		}
+		if _, ok := nsps[p]; ok && !contains(explicit, p) {
+			explicit = append(explicit, p)
+		}
+	}
+	implicit = explicit
+	if !listed {
+		implicit = append([]string{"pg_catalog"}, explicit...)
+	}
+	return explicit, implicit
 }

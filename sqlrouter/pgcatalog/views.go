@@ -33,7 +33,8 @@ SELECT NULL AS schemaname, NULL AS matviewname, NULL AS matviewowner, NULL AS ta
 SELECT n.nspname AS schemaname, c.relname AS tablename, i.relname AS indexname, ts.spcname AS tablespace, d.def AS indexdef
 FROM $A.pg_index x JOIN $A.pg_class c ON c.oid = x.indrelid JOIN $A.pg_class i ON i.oid = x.indexrelid
 LEFT JOIN $A.pg_namespace n ON n.oid = c.relnamespace LEFT JOIN $A.pg_tablespace ts ON ts.oid = i.reltablespace
-LEFT JOIN (SELECT idx_oid AS oid, indexdef AS def FROM $A.duckstore_tables) d ON d.oid = i.oid
+LEFT JOIN (SELECT idx_oid AS oid, 'CREATE UNIQUE INDEX ' || pkname || ' ON ' || typfmt || ' USING btree (' || pkcols || ')' AS def
+	FROM $A.duckstore_tables) d ON d.oid = i.oid
 WHERE c.relkind IN ('r', 'm', 'p') AND i.relkind IN ('i', 'I')`,
 
 	"pg_stat_all_tables":    statTables(false),
@@ -318,6 +319,12 @@ func viewDefs() map[string]string {
 	return allViews.m
 }
 
+// ownerACL replaces the built-in rows' placeholder for their owner in an
+// aclitem[] column by the session's user.
+func ownerACL(col string) string {
+	return "list_transform(" + col + ", lambda m_x: replace(m_x, '{{owner}}', $OWNER)) AS " + col
+}
+
 // attrdefSQL is pg_attrdef: the defaults a table's coldefs lists by
 // position, numbered from its defoid.
 const attrdefSQL = `SELECT CAST(d.defoid + row_number() OVER (PARTITION BY d.adrelid ORDER BY d.adnum) - 1 AS UINTEGER) AS oid,
@@ -391,12 +398,12 @@ func snapshotViews() map[string]string {
 		return with(m, more)
 	}
 	return map[string]string{
-		"pg_namespace": `SELECT * FROM $S.duckstore_sys_pg_namespace
+		"pg_namespace": `SELECT * REPLACE (` + ownerACL("nspacl") + `) FROM $S.duckstore_sys_pg_namespace
 			WHERE nspname NOT IN (SELECT name FROM $A.duckstore_namespaces) UNION ALL ` +
 			selectCols("pg_namespace", map[string]string{"oid": "n.oid", "nspname": "n.name", "nspowner": "10"},
 				"$A.duckstore_namespaces n"),
 
-		"pg_class": `SELECT * FROM $S.duckstore_sys_pg_class UNION ALL ` +
+		"pg_class": `SELECT * REPLACE (` + ownerACL("relacl") + `) FROM $S.duckstore_sys_pg_class UNION ALL ` +
 			selectCols("pg_class", with(classCommon, map[string]string{
 				"oid": "t.oid", "relname": "t.name", "reltype": "t.type_oid", "relam": "2", "relfilenode": "t.oid",
 				"relpages": "(greatest(t.bytes, 0) + 8191) // 8192", "relhasindex": "t.pkname IS NOT NULL",
@@ -405,6 +412,7 @@ func snapshotViews() map[string]string {
 			selectCols("pg_class", with(classCommon, map[string]string{
 				"oid": "t.idx_oid", "relname": "t.pkname", "reltype": "0", "relam": "403", "relfilenode": "t.idx_oid",
 				"relpages": "1", "relhasindex": "false", "relkind": "'i'", "relnatts": "len(t.pkey)",
+				"reltuples": "greatest(t.nrows, 0)",
 				"relreplident": "'n'", "relminmxid": "0",
 			}), keyed),
 
@@ -421,11 +429,20 @@ func snapshotViews() map[string]string {
 				"attnotnull": "false", "atthasdef": "false",
 			}), `(SELECT t.idx_oid AS attrelid, unnest(list_transform(t.pkey, lambda x: t.colnames[x])) AS attname,
 				generate_subscripts(t.pkey, 1) AS attnum, unnest(list_transform(t.pkey, lambda x: t.coltkeys[x])) AS tkey
-				FROM `+keyed+`) c JOIN $A.duckstore_coltypes k ON k.tkey = c.tkey`),
+				FROM `+keyed+`) c JOIN $A.duckstore_coltypes k ON k.tkey = c.tkey`) + ` UNION ALL ` +
+			// The system columns every table has.
+			selectCols("pg_attribute", map[string]string{
+				"attrelid": "t.oid", "attname": "s.name", "atttypid": "s.typ", "attstattarget": "0", "attlen": "s.len",
+				"attnum": "s.num", "attndims": "0", "attcacheoff": "-1", "atttypmod": "-1", "attbyval": "s.len = 4",
+				"attalign": "CASE WHEN s.len = 4 THEN 'i' ELSE 's' END", "attstorage": "'p'", "attcompression": "''",
+				"attnotnull": "true", "atthasdef": "false", "atthasmissing": "false", "attidentity": "''",
+				"attgenerated": "''", "attisdropped": "false", "attislocal": "true", "attinhcount": "0", "attcollation": "0",
+			}, `$A.duckstore_tables t, (VALUES ('tableoid', 26, 4, -6), ('cmax', 29, 4, -5), ('xmax', 28, 4, -4),
+				('cmin', 29, 4, -3), ('xmin', 28, 4, -2), ('ctid', 27, 6, -1)) s(name, typ, len, num)`),
 
 		"pg_attrdef": attrdefSQL,
 
-		"pg_type": `SELECT * FROM $S.duckstore_sys_pg_type UNION ALL ` +
+		"pg_type": `SELECT * REPLACE (` + ownerACL("typacl") + `) FROM $S.duckstore_sys_pg_type UNION ALL ` +
 			selectCols("pg_type", typeExprs(map[string]string{
 				"oid": "t.type_oid", "typname": "t.name", "typrelid": "t.oid", "typelem": "0", "typarray": "t.arr_oid",
 			}), typeFrom("83")) + ` UNION ALL ` +
@@ -510,4 +527,6 @@ func (b *builder) createViews(shared bool) error {
 	return b.exec(q.String())
 }
 
-func (b *builder) createMacros() error { return b.exec(baseMacros + macros + infoSchemaMacros()) }
+func (b *builder) createMacros() error {
+	return b.exec(b.sessionMacros(&b.snap.Session) + baseMacros + macros + infoSchemaMacros())
+}
