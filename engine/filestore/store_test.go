@@ -253,3 +253,16 @@ func TestNaturalOrderOfSlices(t *testing.T) {
 		}
 	}
 }
+
+func TestExpiredSessionIsGone(t *testing.T) {
+	ctx := context.Background()
+	s, cat, _ := newStore(t, Config{})
+	u, _ := s.Prepare(ctx, "p", Prepare{Name: "late.csv"})
+	cat.DB().Exec(`UPDATE file_uploads SET expires_at = ? WHERE key = ?`, time.Now().Add(-time.Second), u.Key)
+	if _, _, err := s.Upload(ctx, "p", u.Key, "", strings.NewReader("x")); !ErrExpired(err) {
+		t.Fatalf("upload to an expired session: %v", err)
+	}
+	if _, err := s.Register(ctx, "p", u.Key, "", nil, nil); !ErrExpired(err) {
+		t.Fatalf("register of an expired session: %v", err)
+	}
+}
