@@ -134,7 +134,7 @@ var helperTables = []string{
 	// before the unnest), each column's flags as one character (1: not
 	// null, 2: has a default), its defaults, its primary key, and the OIDs
 	// oid.go derives from its id.
-	`duckstore_tables (id BIGINT, nsp UINTEGER, name VARCHAR, nrows BIGINT, bytes BIGINT, readonly BOOLEAN,
+	`duckstore_tables (id BIGINT, nsp UINTEGER, name VARCHAR, nrows BIGINT, bytes BIGINT, readonly BOOLEAN, hastoast BOOLEAN,
 		typfmt VARCHAR, colnames VARCHAR[], coltkeys INTEGER[], colflags VARCHAR, coldefs VARCHAR[], defoid UINTEGER,
 		pkname VARCHAR, pkey SMALLINT[], pkclass UINTEGER[], pkcoll UINTEGER[], pkcols VARCHAR, condef VARCHAR,
 		oid UINTEGER AS (CAST(16384 + id AS UINTEGER)),
@@ -288,11 +288,17 @@ func (b *builder) loadSnapshot() error {
 		oid, ns := RelationOID(t.ID), nspOID[t.Bucket]
 		names, keys, flags, defs = names[:0], keys[:0], flags[:0], defs[:0]
 		firstDef := ndef + 1
+		// PostgreSQL gives a table a TOAST table when a column may be
+		// stored out of line; pg_statio shows its counters then.
+		toast := false
 		for j := range t.Columns {
 			c := &t.Columns[j]
 			ct := tkey(c.Type)
 			names = append(names, c.Name)
 			keys = append(keys, ct.key)
+			if ti := builtinType(ct.pg.OID); ti.len == -1 && ti.storage != "p" {
+				toast = true
+			}
 			f := byte('0')
 			if c.NotNull {
 				f |= 1
@@ -328,6 +334,7 @@ func (b *builder) loadSnapshot() error {
 		tables.int(t.Rows)
 		tables.int(t.Bytes)
 		tables.bool(t.ReadOnly)
+		tables.bool(toast)
 		tables.str(pgQuoteIdent(b.nspName(t.Bucket)) + "." + pgQuoteIdent(t.Name))
 		tables.strs(names)
 		tables.splitInts(keys)
@@ -383,9 +390,9 @@ func (b *builder) loadSnapshot() error {
 		e            *rowEncoder
 	}{
 		{"duckstore_namespaces", []string{"oid", "name", "readonly"}, []string{"UINTEGER", "VARCHAR", "BOOLEAN"}, &nsp},
-		{"duckstore_tables", []string{"id", "nsp", "name", "nrows", "bytes", "readonly", "typfmt", "colnames", "coltkeys",
+		{"duckstore_tables", []string{"id", "nsp", "name", "nrows", "bytes", "readonly", "hastoast", "typfmt", "colnames", "coltkeys",
 			"colflags", "coldefs", "defoid", "pkname", "pkey", "pkclass", "pkcoll", "pkcols", "condef"},
-			[]string{"BIGINT", "UINTEGER", "VARCHAR", "BIGINT", "BIGINT", "BOOLEAN", "VARCHAR", "VARCHAR[]", "INTEGER[] SPLIT",
+			[]string{"BIGINT", "UINTEGER", "VARCHAR", "BIGINT", "BIGINT", "BOOLEAN", "BOOLEAN", "VARCHAR", "VARCHAR[]", "INTEGER[] SPLIT",
 				"VARCHAR", "VARCHAR[]", "UINTEGER", "VARCHAR", "SMALLINT[] SPLIT", "UINTEGER[] SPLIT", "UINTEGER[] SPLIT",
 				"VARCHAR", "VARCHAR"}, &tables},
 		{"duckstore_coltypes", []string{"tkey", "atttypid", "atttypmod", "attlen", "attbyval", "attalign", "attstorage",

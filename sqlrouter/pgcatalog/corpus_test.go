@@ -131,6 +131,9 @@ func pgSymbols(t *testing.T, pg *pgconn.PgConn) (symbols, map[string]string) {
 		UNION ALL SELECT t.oid::text, 'type:' || n.nspname || '.' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
 			WHERE n.nspname IN ('in.c-sales', 'out.c-reports')
 		UNION ALL SELECT c.oid::text, 'con:' || n.nspname || '.' || c.conname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+			WHERE n.nspname IN ('in.c-sales', 'out.c-reports')
+		UNION ALL SELECT d.oid::text, 'def:' || n.nspname || '.' || c.relname || '.' || d.adnum FROM pg_attrdef d
+			JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 			WHERE n.nspname IN ('in.c-sales', 'out.c-reports')`
 	rr := pg.ExecParams(context.Background(), q, nil, nil, nil, nil).Read()
 	if rr.Err != nil {
@@ -161,6 +164,18 @@ func ourSymbols(s *Snapshot) (symbols, map[string]string) {
 	for _, b := range s.Buckets {
 		bucket[b.ID] = b.Name
 		add(NamespaceOID(b.ID), "nsp", b.Name)
+	}
+	// Defaults are numbered by table id, then position (oid.go).
+	tables := append([]Table(nil), s.Tables...)
+	sort.Slice(tables, func(i, j int) bool { return tables[i].ID < tables[j].ID })
+	n := 0
+	for _, t := range tables {
+		for j, c := range t.Columns {
+			if c.Default != nil {
+				n++
+				add(attrDefOID(n), "def", bucket[t.Bucket]+"."+t.Name+"."+strconv.Itoa(j+1))
+			}
+		}
 	}
 	for _, t := range s.Tables {
 		q := bucket[t.Bucket] + "." + t.Name
@@ -354,12 +369,17 @@ func pgText(v any, t duck.Type) string {
 	return fmt.Sprint(v)
 }
 
-// normalize replaces the test schema's OIDs by symbols.
+var notNullName = regexp.MustCompile(`^(\d+)_(\d+)_(\d+)_not_null$`)
+
+// normalize replaces the test schema's OIDs by symbols, also where
+// information_schema names NOT NULL constraints after them.
 func (r *result) normalize(syms symbols) {
 	for _, row := range r.rows {
 		for i, v := range row {
 			if s, ok := syms[v]; ok {
 				row[i] = s
+			} else if m := notNullName.FindStringSubmatch(v); m != nil {
+				row[i] = syms[m[1]] + "_" + syms[m[2]] + "_" + m[3] + "_not_null"
 			}
 		}
 	}
@@ -419,18 +439,23 @@ func diffRows(pg, ours *result, ignore map[string]bool) string {
 	for _, r := range b {
 		count[r]--
 	}
-	var only []string
+	var pgOnly, oursOnly []string
 	for r, n := range count {
 		switch {
 		case n > 0:
-			only = append(only, "  pg only:   "+strings.ReplaceAll(r, nullText, "NULL"))
+			pgOnly = append(pgOnly, "  pg only:   "+strings.ReplaceAll(r, nullText, "NULL"))
 		case n < 0:
-			only = append(only, "  ours only: "+strings.ReplaceAll(r, nullText, "NULL"))
+			oursOnly = append(oursOnly, "  ours only: "+strings.ReplaceAll(r, nullText, "NULL"))
 		}
 	}
-	sort.Strings(only)
-	if len(only) > 12 {
-		only = append(only[:12], fmt.Sprintf("  ... %d more", len(only)-12))
+	sort.Strings(pgOnly)
+	sort.Strings(oursOnly)
+	var only []string
+	for _, side := range [][]string{oursOnly, pgOnly} {
+		if len(side) > 6 {
+			side = append(side[:6], fmt.Sprintf("  ... %d more", len(side)-6))
+		}
+		only = append(only, side...)
 	}
 	return strings.Join(only, "\n")
 }

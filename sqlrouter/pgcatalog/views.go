@@ -126,7 +126,7 @@ SELECT s.database AS table_catalog, nc.nspname AS table_schema, c.relname AS tab
 	` + infoSchemaCall("_pg_datetime_precision", "tt.typid", "tt.typmod") + ` AS datetime_precision,
 	` + infoSchemaCall("_pg_interval_type", "tt.typid", "tt.typmod") + ` AS interval_type,
 	NULL AS interval_precision, NULL AS character_set_catalog, NULL AS character_set_schema, NULL AS character_set_name,
-	CASE WHEN nco.nspname IS NOT NULL THEN s.database END AS collation_catalog, nco.nspname AS collation_schema,
+	CASE WHEN co.nspname IS NOT NULL THEN s.database END AS collation_catalog, co.nspname AS collation_schema,
 	co.collname AS collation_name,
 	CASE WHEN t.typtype = 'd' THEN s.database ELSE NULL END AS domain_catalog,
 	CASE WHEN t.typtype = 'd' THEN nt.nspname ELSE NULL END AS domain_schema,
@@ -136,7 +136,7 @@ SELECT s.database AS table_catalog, nc.nspname AS table_schema, c.relname AS tab
 	CAST(a.attnum AS VARCHAR) AS dtd_identifier, 'NO' AS is_self_referencing,
 	CASE WHEN a.attidentity IN ('a', 'd') THEN 'YES' ELSE 'NO' END AS is_identity,
 	NULL AS identity_generation, NULL AS identity_start, NULL AS identity_increment, NULL AS identity_maximum,
-	NULL AS identity_minimum, CASE WHEN a.attidentity IN ('a', 'd') THEN 'NO' END AS identity_cycle,
+	NULL AS identity_minimum, 'NO' AS identity_cycle,
 	CASE WHEN a.attgenerated <> '' THEN 'ALWAYS' ELSE 'NEVER' END AS is_generated,
 	NULL AS generation_expression,
 	CASE WHEN c.relkind IN ('r', 'p') THEN 'YES' ELSE 'NO' END AS is_updatable
@@ -148,9 +148,8 @@ LEFT JOIN $A.duckstore_types tf ON tf.oid = t.oid
 LEFT JOIN $A.pg_type bt ON t.typtype = 'd' AND t.typbasetype = bt.oid
 LEFT JOIN $A.pg_namespace nbt ON bt.typnamespace = nbt.oid
 LEFT JOIN $A.duckstore_types bf ON bf.oid = bt.oid
-LEFT JOIN $A.pg_collation co ON a.attcollation = co.oid
-LEFT JOIN $A.pg_namespace nco ON co.collnamespace = nco.oid
-	AND NOT (nco.nspname = 'pg_catalog' AND co.collname = 'default'),
+LEFT JOIN (SELECT c.oid, c.collname, n.nspname FROM $A.pg_collation c JOIN $A.pg_namespace n ON c.collnamespace = n.oid
+	WHERE NOT (n.nspname = 'pg_catalog' AND c.collname = 'default')) co ON a.attcollation = co.oid,
 LATERAL (SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END AS typid,
 	CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod) tt,
 $A.duckstore_session s
@@ -218,8 +217,11 @@ WHERE c.contype IN ('p', 'u') AND r.relkind IN ('r', 'p')`,
 	"information_schema_character_sets": `
 SELECT NULL AS character_set_catalog, NULL AS character_set_schema, e.name AS character_set_name,
 	CASE WHEN e.name = 'UTF8' THEN 'UCS' ELSE e.name END AS character_repertoire, e.name AS form_of_use,
-	s.database AS default_collate_catalog, 'pg_catalog' AS default_collate_schema, d.datcollate AS default_collate_name
-FROM $A.pg_database d JOIN $A.duckstore_encodings e ON e.id = d.encoding, $A.duckstore_session s`,
+	s.database AS default_collate_catalog, nc.nspname AS default_collate_schema, c.collname AS default_collate_name
+FROM $A.pg_database d JOIN $S.duckstore_encodings e ON e.id = d.encoding
+LEFT JOIN ($A.pg_collation c JOIN $A.pg_namespace nc ON c.collnamespace = nc.oid)
+	ON d.datcollate = c.collcollate AND d.datctype = c.collctype, $A.duckstore_session s
+ORDER BY length(c.collname) DESC, c.collname LIMIT 1`,
 
 	"information_schema_collations": `
 SELECT s.database AS collation_catalog, nc.nspname AS collation_schema, c.collname AS collation_name,
@@ -261,8 +263,9 @@ func statioTables(user bool) string {
 	return `
 SELECT c.oid AS relid, n.nspname AS schemaname, c.relname, 0 AS heap_blks_read, 0 AS heap_blks_hit,
 	CASE WHEN c.relhasindex THEN 0 END AS idx_blks_read, CASE WHEN c.relhasindex THEN 0 END AS idx_blks_hit,
-	NULL AS toast_blks_read, NULL AS toast_blks_hit, NULL AS tidx_blks_read, NULL AS tidx_blks_hit
-FROM $A.pg_class c LEFT JOIN $A.pg_namespace n ON n.oid = c.relnamespace
+	CASE WHEN t.hastoast THEN 0 END AS toast_blks_read, CASE WHEN t.hastoast THEN 0 END AS toast_blks_hit,
+	CASE WHEN t.hastoast THEN 0 END AS tidx_blks_read, CASE WHEN t.hastoast THEN 0 END AS tidx_blks_hit
+FROM $A.pg_class c LEFT JOIN $A.pg_namespace n ON n.oid = c.relnamespace LEFT JOIN $A.duckstore_tables t ON t.oid = c.oid
 WHERE c.relkind IN ('r', 't', 'm', 'p')` + userFilter(user)
 }
 
@@ -412,7 +415,7 @@ func snapshotViews() map[string]string {
 			selectCols("pg_class", with(classCommon, map[string]string{
 				"oid": "t.idx_oid", "relname": "t.pkname", "reltype": "0", "relam": "403", "relfilenode": "t.idx_oid",
 				"relpages": "1", "relhasindex": "false", "relkind": "'i'", "relnatts": "len(t.pkey)",
-				"reltuples": "greatest(t.nrows, 0)",
+				"reltuples":    "greatest(t.nrows, 0)",
 				"relreplident": "'n'", "relminmxid": "0",
 			}), keyed),
 
