@@ -36,8 +36,10 @@ func bigSnapshot(tables, columns int) *Snapshot {
 	return s
 }
 
-func BenchmarkBuild10kTables20Columns(b *testing.B) {
-	snap := bigSnapshot(10000, 20)
+// benchBuild builds snap into a fresh attached database per iteration, as
+// a new session does, reading the built-in rows from a shared static
+// database when shared.
+func benchBuild(b *testing.B, snap *Snapshot, shared bool) {
 	db, err := duck.Open("", map[string]string{"threads": "2"})
 	if err != nil {
 		b.Fatal(err)
@@ -48,19 +50,44 @@ func BenchmarkBuild10kTables20Columns(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := c.Exec(ctx, "ATTACH ':memory:' AS pgc"); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := Build(ctx, c, "pgc", snap); err != nil {
+	static := ""
+	if shared {
+		static = "pgstatic"
+		if _, err := c.Exec(ctx, "ATTACH ':memory:' AS pgstatic"); err != nil {
+			b.Fatal(err)
+		}
+		if err := BuildStatic(ctx, c, static); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		alias := "s" + strconv.Itoa(i)
+		if _, err := c.Exec(ctx, "ATTACH ':memory:' AS "+alias); err != nil {
+			b.Fatal(err)
+		}
+		if err := BuildShared(ctx, c, alias, static, snap); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if _, err := c.Exec(ctx, "DETACH "+alias); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
 }
 
-func BenchmarkBuildSmall(b *testing.B) {
-	snap := testSnapshot()
+func BenchmarkBuild(b *testing.B) {
+	b.Run("small", func(b *testing.B) { benchBuild(b, testSnapshot(), false) })
+	b.Run("10k_tables_20_columns", func(b *testing.B) { benchBuild(b, bigSnapshot(10000, 20), false) })
+}
+
+func BenchmarkBuildShared(b *testing.B) {
+	b.Run("small", func(b *testing.B) { benchBuild(b, testSnapshot(), true) })
+	b.Run("10k_tables_20_columns", func(b *testing.B) { benchBuild(b, bigSnapshot(10000, 20), true) })
+}
+
+func BenchmarkBuildStatic(b *testing.B) {
 	db, err := duck.Open("", map[string]string{"threads": "2"})
 	if err != nil {
 		b.Fatal(err)
@@ -71,12 +98,12 @@ func BenchmarkBuildSmall(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := c.Exec(ctx, "ATTACH ':memory:' AS pgc"); err != nil {
+	if _, err := c.Exec(ctx, "ATTACH ':memory:' AS pgstatic"); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := Build(ctx, c, "pgc", snap); err != nil {
+		if err := BuildStatic(ctx, c, "pgstatic"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,6 +1,10 @@
 package pgcatalog
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+	"sync"
+)
 
 // Relation maps a reference to a pg_catalog or information_schema relation
 // to the table or view Build made for it in <alias>.main. schema is the
@@ -134,4 +138,48 @@ func init() {
 	} {
 		functions[name] = name
 	}
+}
+
+// ColumnTypeOID is the PostgreSQL type of a column of an emulated
+// relation, by the name Relation returned: ColumnTypeOID("pg_class",
+// "oid") is 26 (oid), ("pg_class", "relname") 19 (name). The tables hold
+// these as DuckDB types that engine.PGTypeOf shows otherwise (oid as
+// UINTEGER, hence int8), so the router can use it to describe a result
+// column that is a plain reference to a catalog column as PostgreSQL
+// would. information_schema's domains are reported as their base types.
+func ColumnTypeOID(table, column string) (uint32, bool) {
+	if loadDefs() != nil {
+		return 0, false
+	}
+	r, ok := defs.byTable[table]
+	if !ok {
+		return 0, false
+	}
+	i := r.col(column)
+	if i < 0 {
+		return 0, false
+	}
+	oid, ok := typeOIDByName()[r.cols[i].pgBase]
+	return oid, ok
+}
+
+var typeOIDs struct {
+	once sync.Once
+	m    map[string]uint32
+}
+
+func typeOIDByName() map[string]uint32 {
+	typeOIDs.once.Do(func() {
+		typeOIDs.m = map[string]uint32{}
+		fx := defs.fixtures["pg_type"]
+		iOID, iName, iNsp := fx.col("oid"), fx.col("typname"), fx.col("typnamespace")
+		for _, row := range fx.rows {
+			if row[iNsp] != strconv.Itoa(OIDPgCatalog) {
+				continue
+			}
+			oid, _ := strconv.ParseUint(row[iOID], 10, 32)
+			typeOIDs.m[row[iName]] = uint32(oid)
+		}
+	})
+	return typeOIDs.m
 }

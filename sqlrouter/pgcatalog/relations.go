@@ -26,6 +26,7 @@ type relDef struct {
 type colDef struct {
 	name   string
 	pgType string // PostgreSQL's type name (a domain for information_schema)
+	pgBase string // the same, domains resolved to their base type
 	duck   string // the DuckDB type Build gives the column
 }
 
@@ -182,7 +183,7 @@ func readDefs() error {
 			defs.byTable[table] = r
 			defs.rels = append(defs.rels, r)
 		}
-		r.cols = append(r.cols, colDef{name: row[iName], pgType: row[iType], duck: duckTypeOf(row[iBase])})
+		r.cols = append(r.cols, colDef{name: row[iName], pgType: row[iType], pgBase: row[iBase], duck: duckTypeOf(row[iBase])})
 	}
 	sort.Slice(defs.rels, func(i, j int) bool { return defs.rels[i].table < defs.rels[j].table })
 	defs.fixtures = map[string]*fixture{}

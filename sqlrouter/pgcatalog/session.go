@@ -29,64 +29,36 @@ func UpdateSession(ctx context.Context, conn *duck.Conn, alias string, snap *Sna
 
 const defaultServerVersion = "15.8"
 
-func (b *builder) loadSession(s *Session) error {
-	serverVersion := s.ServerVersion
+// sessionDefaults fills in what a Session may leave out: the server
+// version, version() and PostgreSQL's default search path.
+func sessionDefaults(s *Session) (serverVersion, version string, path []string) {
+	serverVersion = s.ServerVersion
 	if serverVersion == "" {
 		serverVersion = defaultServerVersion
 	}
-	version := s.Version
+	version = s.Version
 	if version == "" {
 		version = "PostgreSQL " + serverVersion + " (duckstore) on x86_64-pc-linux-gnu, 64-bit"
 	}
-	path := s.SearchPath
+	path = s.SearchPath
 	if path == nil {
 		path = []string{"$user", "public"}
 	}
+	return serverVersion, version, path
+}
+
+func (b *builder) loadSession(s *Session) error {
+	serverVersion, version, path := sessionDefaults(s)
 	settings := b.settings(s, serverVersion, path)
 
-	// The effective search path: the listed schemas that exist, "$user"
-	// resolved, pg_catalog first unless listed.
+	// current_schemas(true) is the effective search path, in order.
+	schemas, implicit := b.currentSchemas(path)
 	nsps := b.namespaces()
-	var search, schemas []string
 	var sp rowEncoder
-	pos := 0
-	add := func(name string) {
-		oid, ok := nsps[name]
-		if !ok {
-			return
-		}
-		for _, seen := range search {
-			if seen == name {
-				return
-			}
-		}
-		pos++
-		search = append(search, name)
+	for i, name := range implicit {
 		sp.row()
-		sp.int(int64(pos))
-		sp.int(int64(oid))
-	}
-	listed := false
-	for _, p := range path {
-		if p == "pg_catalog" {
-			listed = true
-		}
-	}
-	if !listed {
-		add("pg_catalog")
-	}
-	for _, p := range path {
-		if p == "$user" {
-			p = b.snap.User
-		}
-		add(p)
-		if _, ok := nsps[p]; ok && (p != "pg_catalog" || listed) && !contains(schemas, p) {
-			schemas = append(schemas, p)
-		}
-	}
-	implicit := schemas
-	if !listed {
-		implicit = append([]string{"pg_catalog"}, schemas...)
+		sp.int(int64(i + 1))
+		sp.int(int64(nsps[name]))
 	}
 
 	var sess rowEncoder
@@ -337,18 +309,7 @@ func appendJSONString(b []byte, s string) []byte {
 // accepts no subquery (generate_series in FROM, as Grafana and pgjdbc
 // use current_setting and current_schemas).
 func (b *builder) sessionMacros(s *Session) string {
-	serverVersion := s.ServerVersion
-	if serverVersion == "" {
-		serverVersion = defaultServerVersion
-	}
-	version := s.Version
-	if version == "" {
-		version = "PostgreSQL " + serverVersion + " (duckstore) on x86_64-pc-linux-gnu, 64-bit"
-	}
-	path := s.SearchPath
-	if path == nil {
-		path = []string{"$user", "public"}
-	}
+	serverVersion, version, path := sessionDefaults(s)
 	schemas, implicit := b.currentSchemas(path)
 
 	// current_setting: PostgreSQL's defaults, then the session's values.

@@ -22,7 +22,7 @@ WHERE c.relkind IN ('r', 'p')`,
 	"pg_views": `
 SELECT n.nspname AS schemaname, c.relname AS viewname, r.rolname AS viewowner, d.definition
 FROM $A.pg_class c LEFT JOIN $A.pg_namespace n ON n.oid = c.relnamespace LEFT JOIN $A.pg_roles r ON r.oid = c.relowner
-LEFT JOIN $A.duckstore_viewdefs d ON d.oid = c.oid
+LEFT JOIN $S.duckstore_viewdefs d ON d.oid = c.oid
 WHERE c.relkind = 'v'`,
 
 	"pg_matviews": `
@@ -105,7 +105,7 @@ SELECT s.database AS table_catalog, nc.nspname AS table_schema, c.relname AS tab
 	'NONE' AS check_option, 'NO' AS is_updatable, 'NO' AS is_insertable_into, 'NO' AS is_trigger_updatable,
 	'NO' AS is_trigger_deletable, 'NO' AS is_trigger_insertable_into
 FROM $A.pg_namespace nc JOIN $A.pg_class c ON nc.oid = c.relnamespace
-LEFT JOIN $A.duckstore_viewdefs d ON d.oid = c.oid, $A.duckstore_session s
+LEFT JOIN $S.duckstore_viewdefs d ON d.oid = c.oid, $A.duckstore_session s
 WHERE c.relkind = 'v'`,
 
 	"information_schema_columns": `
@@ -340,7 +340,7 @@ FROM (SELECT t.oid AS adrelid, t.defoid, unnest(t.coldefs) AS adbin, generate_su
 // much faster than a view. pg_attribute and pg_attrdef stay views, so the
 // snapshot's columns are stored once, as lists; so do pg_description and
 // pg_depend, which few queries read.
-var materialized = []string{"pg_namespace", "pg_class", "pg_type", "pg_index", "pg_constraint"}
+var materialized = []string{"pg_namespace", "pg_class", "pg_index", "pg_constraint"}
 
 // fillDerived fills the materialized relations and duckstore_types.
 func (b *builder) fillDerived() error {
