@@ -14,6 +14,7 @@ import (
 
 	"github.com/duckstore/duckstore/catalog"
 	"github.com/duckstore/duckstore/engine"
+	"github.com/duckstore/duckstore/engine/load"
 	"github.com/duckstore/duckstore/engine/duck"
 	"github.com/duckstore/duckstore/wire/pgerr"
 )
@@ -207,7 +208,7 @@ func (st *stmt) describeCopyIn(ctx context.Context, p *portal, h *holds, t *cata
 	spec.Fields = fieldsOf(dcols)
 	p.copy, p.fields = spec, nil
 	p.copyIn = func(ctx context.Context, r io.Reader) (Result, error) {
-		n, err := s.loadCSV(ctx, t, alias, quoted, types, r)
+		n, err := s.loadCSV(ctx, t, alias, cols, types, r)
 		if err != nil {
 			return Result{}, err
 		}
@@ -257,12 +258,12 @@ func (p *portal) CopyIn(ctx context.Context, r io.Reader) (Result, error) {
 // loadCSV appends canonical CSV (RFC 4180, no header, an unquoted empty
 // field is NULL) to a table whose write lock the caller holds, and returns
 // the rows added. The data is staged in the project's _staging folder,
-// inside the instance's sandbox, and read with every column as VARCHAR:
-// the casts to the columns' types then apply PostgreSQL's text input
-// forms where DuckDB's differ (bytea's \x hex). One INSERT appends it all
-// or, on a bad value, nothing.
-//
-// It is the one place COPY loads data, so a shared loader can replace it.
+// inside the instance's sandbox, and loaded by the shared loader (the one
+// HTTP imports use) on the session's connection, so it joins an open
+// transaction. Fields are read as text and cast with castFromText, which
+// applies PostgreSQL's text input forms where DuckDB's differ (bytea's \x
+// hex, {a,b} arrays). One INSERT appends it all or, on a bad value,
+// nothing; the error names the row, column and value.
 func (s *Session) loadCSV(ctx context.Context, t *catalog.Table, alias string, cols []string, types []duck.Type, r io.Reader) (int64, error) {
 	f, err := os.CreateTemp(filepath.Join(s.in.Dir(), "_staging"), "copy-*.csv")
 	if err != nil {
@@ -279,23 +280,19 @@ func (s *Session) loadCSV(ctx context.Context, t *catalog.Table, alias string, c
 	if size == 0 {
 		return 0, nil
 	}
-	colSpec := make([]string, len(cols))
-	exprs := make([]string, len(cols))
-	for i := range cols {
-		name := fmt.Sprintf("c%d", i)
-		colSpec[i] = duck.QuoteString(name) + ": 'VARCHAR'"
-		exprs[i] = castFromText(name, types[i])
+	typeOf := make(map[string]duck.Type, len(cols))
+	for i, c := range cols {
+		typeOf[c] = types[i]
 	}
-	sql := "INSERT INTO " + quoteAlias(alias) + ".main.data (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(exprs, ", ") +
-		" FROM read_csv(" + duck.QuoteString(f.Name()) + ", columns = {" + strings.Join(colSpec, ", ") + "}" +
-		", header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '', allow_quoted_nulls = false" +
-		", auto_detect = false)"
 	s.quiesce(nil)
-	n, err := s.conn.Exec(ctx, sql)
+	res, err := load.Append(ctx, s.in, s.conn, alias, t,
+		load.Source{Format: load.CSV, Paths: []string{f.Name()}, CSV: load.CanonicalCSV(cols)},
+		load.Options{Columns: cols, Dedup: load.FailOnDuplicates,
+			TextInput: func(c catalog.Column, field string) string { return castFromText(field, typeOf[c.Name]) }})
 	if err != nil {
 		return 0, clientError(ctx, err, aliasNames{alias: displayName(t), targetAlias: displayName(t)})
 	}
-	return n, nil
+	return res.ImportedRows, nil
 }
 
 // castFromText converts a VARCHAR CSV field to a column's type.
