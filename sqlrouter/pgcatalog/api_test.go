@@ -327,3 +327,41 @@ func TestColumnTypeOID(t *testing.T) {
 		t.Error("ColumnTypeOID found a column pg_class lacks")
 	}
 }
+
+// TestOddNames builds names and texts with the bytes the encoding uses
+// (workspace tables may have any name) and reads them back unchanged.
+func TestOddNames(t *testing.T) {
+	odd := []string{"a\x1cb", "c\x1dd\x1de", "f\x1eg", "h\x1fi", "[j", "k\x01l", "m'n\"o", "p\nq", "žluťoučký", "select"}
+	snap := testSnapshot()
+	tb := Table{ID: 50, Bucket: 2, Name: "odd\x1fname", Description: "desc\x1e\x1d\x1c\x1f'\"", Rows: 1,
+		PrimaryKey: []string{odd[0], odd[5]}}
+	for _, n := range odd {
+		tb.Columns = append(tb.Columns, Column{Name: n, Type: "VARCHAR", Description: "col " + n,
+			Default: ptr("'" + strings.ReplaceAll(n, "'", "''") + "'")})
+	}
+	snap.Tables = append(snap.Tables, tb, Table{ID: 51, Bucket: 2, Name: "brackets", Rows: -1,
+		Columns: []Column{{Name: "[x]", Type: "INTEGER"}, {Name: "y z", Type: "INTEGER"}}})
+	c := openCatalog(t, snap)
+	if got := fmt.Sprint(mustQuery(t, c, "SELECT attname FROM $A.pg_attribute WHERE attrelid = 16435 AND attnum > 0 ORDER BY attnum")); got != "[[[x]] [y z]]" {
+		t.Errorf("brackets' columns = %s", got)
+	}
+	rows := mustQuery(t, c, "SELECT attname, $A.col_description(attrelid, attnum), $A.pg_get_expr(d.adbin, d.adrelid) FROM $A.pg_attribute a "+
+		"LEFT JOIN $A.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE attrelid = 16434 AND attnum > 0 ORDER BY attnum")
+	if len(rows) != len(odd) {
+		t.Fatalf("%d columns, want %d", len(rows), len(odd))
+	}
+	for i, r := range rows {
+		want := "'" + strings.ReplaceAll(odd[i], "'", "''") + "'::text"
+		if r[0] != odd[i] || r[1] != "col "+odd[i] || r[2] != want {
+			t.Errorf("column %d = %q %q %q, want %q", i+1, r[0], r[1], r[2], odd[i])
+		}
+	}
+	check := mustQuery(t, c, "SELECT relname, $A.obj_description(oid, 'pg_class') FROM $A.pg_class WHERE oid = 16434")
+	if fmt.Sprint(check) != fmt.Sprint([][]any{{tb.Name, tb.Description}}) {
+		t.Errorf("table = %q", check)
+	}
+	pk := mustQuery(t, c, "SELECT $A.pg_get_constraintdef(oid) FROM $A.pg_constraint WHERE conrelid = 16434")
+	if want := `PRIMARY KEY ("a` + "\x1c" + `b", "k` + "\x01" + `l")`; fmt.Sprint(pk) != fmt.Sprint([][]any{{want}}) {
+		t.Errorf("primary key = %q, want %q", pk, want)
+	}
+}

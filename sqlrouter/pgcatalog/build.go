@@ -336,7 +336,7 @@ func (b *builder) loadSnapshot() error {
 		tables.bool(t.ReadOnly)
 		tables.bool(toast)
 		tables.str(pgQuoteIdent(b.nspName(t.Bucket)) + "." + pgQuoteIdent(t.Name))
-		tables.strs(names)
+		tables.names(names)
 		tables.splitInts(keys)
 		tables.str(string(flags))
 		if len(defs) == 0 {
@@ -392,7 +392,7 @@ func (b *builder) loadSnapshot() error {
 		{"duckstore_namespaces", []string{"oid", "name", "readonly"}, []string{"UINTEGER", "VARCHAR", "BOOLEAN"}, &nsp},
 		{"duckstore_tables", []string{"id", "nsp", "name", "nrows", "bytes", "readonly", "hastoast", "typfmt", "colnames", "coltkeys",
 			"colflags", "coldefs", "defoid", "pkname", "pkey", "pkclass", "pkcoll", "pkcols", "condef"},
-			[]string{"BIGINT", "UINTEGER", "VARCHAR", "BIGINT", "BIGINT", "BOOLEAN", "BOOLEAN", "VARCHAR", "VARCHAR[]", "INTEGER[] SPLIT",
+			[]string{"BIGINT", "UINTEGER", "VARCHAR", "BIGINT", "BIGINT", "BOOLEAN", "BOOLEAN", "VARCHAR", "VARCHAR[] NAMES", "INTEGER[] SPLIT",
 				"VARCHAR", "VARCHAR[]", "UINTEGER", "VARCHAR", "SMALLINT[] SPLIT", "UINTEGER[] SPLIT", "UINTEGER[] SPLIT",
 				"VARCHAR", "VARCHAR"}, &tables},
 		{"duckstore_coltypes", []string{"tkey", "atttypid", "atttypmod", "attlen", "attbyval", "attalign", "attstorage",

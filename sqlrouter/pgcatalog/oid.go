@@ -42,26 +42,15 @@ const (
 
 // Built-in OIDs the package relies on (PostgreSQL's pg_*.dat).
 const (
-	OIDPgCatalog  = 11   // namespace pg_catalog
-	OIDPgToast    = 99   // namespace pg_toast
-	OIDPublic     = 2200 // namespace public
-	OIDBootstrap  = 10   // the bootstrap superuser; here: the session's role
-	OIDHeap       = 2    // pg_am heap
-	OIDBtree      = 403  // pg_am btree
-	OIDDefaultTS  = 1663 // pg_tablespace pg_default
-	OIDCollation  = 100  // pg_collation "default"
-	OIDDatabase   = 5    // pg_database: the session's database (postgres's OID)
-	classPgClass  = 1259 // pg_class's own OID, the classoid of relations
-	classPgNsp    = 2615
-	classPgType   = 1247
-	classPgCons   = 2606
-	classPgAttr   = 2604 // pg_attrdef
-	classPgDB     = 1262
-	classPgProc   = 1255
-	oidRecordIn   = 2290
-	oidArrayIn    = 750
-	oidArrayOps   = 2277 // anyarray, the input type of btree array_ops
-	oidAnyElement = 2283
+	OIDPgCatalog = 11   // namespace pg_catalog
+	OIDPublic    = 2200 // namespace public
+	OIDBootstrap = 10   // the bootstrap superuser's OID; here the session's role
+	OIDDatabase  = 5    // pg_database: the session's database (postgres's OID)
+
+	oidBtree     = 403  // pg_am btree
+	oidArrayOps  = 2277 // anyarray, the input type of btree's array_ops
+	classPgClass = 1259 // pg_class's own OID, the classoid of relations
+	classPgNsp   = 2615 // pg_namespace's, the classoid of schemas
 )
 
 func derivedOID(kind int, id int64) uint32 {

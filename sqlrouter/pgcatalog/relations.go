@@ -315,6 +315,29 @@ func (e *rowEncoder) bools(v []bool) {
 	e.buf = append(e.buf, ']')
 }
 
+// names appends a list of names separated by \x01, which DuckDB splits
+// faster than it parses JSON, or as a JSON array when a name holds a
+// control byte or starts the list with '[' (catalog names never do).
+func (e *rowEncoder) names(v []string) {
+	plain := len(v) > 0 && !strings.HasPrefix(v[0], "[")
+	for _, s := range v {
+		for i := 0; plain && i < len(s); i++ {
+			plain = s[i] >= 0x20
+		}
+	}
+	if !plain {
+		e.strs(v)
+		return
+	}
+	e.sep()
+	for i, s := range v {
+		if i > 0 {
+			e.buf = append(e.buf, 0x01)
+		}
+		e.buf = append(e.buf, s...)
+	}
+}
+
 // splitInts appends a list of integers separated by spaces (cheaper for
 // DuckDB to read than JSON), or NULL for an empty list.
 func (e *rowEncoder) splitInts(v []int64) {
@@ -352,6 +375,10 @@ func unpackSQL(names, types []string) string {
 		}
 		f := "f[" + strconv.Itoa(i+1) + "]"
 		switch {
+		case t == "VARCHAR[] NAMES":
+			// Written by names: split at \x01, or JSON after a '['.
+			b.WriteString("CASE WHEN " + f + " = chr(28) THEN NULL WHEN starts_with(" + f + ", '[') THEN CAST(CAST(" + f +
+				" AS JSON) AS VARCHAR[]) ELSE string_split(" + f + ", chr(1)) END")
 		case strings.HasSuffix(t, " SPLIT"):
 			// Lists of numbers written by splitInts.
 			b.WriteString("CAST(string_split(nullif(" + f + ", chr(28)), ' ') AS " + strings.TrimSuffix(t, " SPLIT") + ")")

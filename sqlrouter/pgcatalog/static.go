@@ -229,7 +229,7 @@ func builtinType(oid uint32) typeInfo {
 		iOID, iMethod, iType, iDefault := oc.col("oid"), oc.col("opcmethod"), oc.col("opcintype"), oc.col("opcdefault")
 		var arrayOps uint32
 		for _, row := range oc.rows {
-			if row[iMethod] != strconv.Itoa(OIDBtree) || row[iDefault] != "true" {
+			if row[iMethod] != strconv.Itoa(oidBtree) || row[iDefault] != "true" {
 				continue
 			}
 			oid, _ := strconv.ParseUint(row[iOID], 10, 32)
