@@ -89,6 +89,7 @@ var refinements = map[duck.ErrorType][]struct {
 		{"foreign key", pgerr.ForeignKeyViolation},
 	},
 	duck.ErrorInvalidInput: {
+		{"division by zero", pgerr.DivisionByZero},
 		{"Malformed JSON", pgerr.InvalidJSONText},
 		{"Could not convert string", pgerr.InvalidTextRepresentation},
 	},

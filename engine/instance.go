@@ -89,6 +89,9 @@ func openInstance(e *Engine, projectID string) (*Instance, error) {
 	// integer / integer is integer division, as in PostgreSQL.
 	sandbox := "SET GLOBAL TimeZone='UTC';" +
 		"SET GLOBAL integer_division=true;" +
+		// DuckDB divides by zero into NULL (or infinity); PostgreSQL
+		// raises 22012. The SQL router wraps every divisor in this.
+		"CREATE MACRO " + NonZeroMacro + "(x) AS CASE WHEN x = 0 THEN error('division by zero') ELSE x END;" +
 		"SET allowed_directories=[" + duck.QuoteString(dir+string(filepath.Separator)) + "];" +
 		"SET enable_external_access=false;" +
 		"SET lock_configuration=true;"
@@ -102,6 +105,10 @@ func openInstance(e *Engine, projectID string) (*Instance, error) {
 	in.changed = sync.NewCond(&in.mu)
 	return in, nil
 }
+
+// NonZeroMacro names the instance macro that passes a divisor through or
+// raises "division by zero" (SQLSTATE 22012) for zero.
+const NonZeroMacro = "pg_nonzero"
 
 // Project returns the project id.
 func (in *Instance) Project() string { return in.project }

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/duckstore/duckstore/engine"
 )
 
 // PostgreSQL semantics DuckDB lacks or spells differently, applied while
@@ -240,4 +242,22 @@ func (p *arrayParser) element() (*pg_query.Node, bool) {
 		return &pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Isnull: true, Location: -1}}}, true
 	}
 	return pg_query.MakeAConstStrNode(v, -1), v != ""
+}
+
+// checkDivisor makes division and modulo by zero fail as in PostgreSQL
+// (22012) instead of giving NULL or infinity as in DuckDB: the divisor
+// goes through the instance's engine.NonZeroMacro.
+func checkDivisor(e *pg_query.A_Expr) {
+	if e.Kind != pg_query.A_Expr_Kind_AEXPR_OP || len(e.Name) != 1 || e.Lexpr == nil || e.Rexpr == nil {
+		return
+	}
+	if op := e.Name[0].GetString_().GetSval(); op != "/" && op != "%" {
+		return
+	}
+	if c := e.Rexpr.GetAConst(); c != nil && !c.Isnull {
+		if v, ok := c.Val.(*pg_query.A_Const_Ival); ok && v.Ival.Ival != 0 {
+			return // a non-zero integer constant needs no check
+		}
+	}
+	e.Rexpr = pg_query.MakeFuncCallNode([]*pg_query.Node{pg_query.MakeStrNode(engine.NonZeroMacro)}, []*pg_query.Node{e.Rexpr}, e.Location)
 }

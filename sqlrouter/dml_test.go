@@ -81,3 +81,17 @@ func TestSelectShapes(t *testing.T) {
 		}
 	}
 }
+
+func TestDivisionByZeroFailsAsInPostgreSQL(t *testing.T) {
+	e := newEnv(t)
+	s := e.open(e.keys["admin"], "")
+	for _, q := range []string{`SELECT 1/0`, `SELECT 1.0/0`, `SELECT 5 % 0`, `SELECT 2.5::double precision / (1 - 1)`} {
+		wantCode(t, s, q, pgerr.DivisionByZero)
+	}
+	if got := one(t, s, `SELECT 7/2`); got != int64(3) {
+		t.Errorf("7/2 = %v", got)
+	}
+	if got := one(t, s, `SELECT 7 % 4`); got != int64(3) {
+		t.Errorf("7 %% 4 = %v", got)
+	}
+}
