@@ -116,6 +116,8 @@ func TestSnapshotCheck(t *testing.T) {
 		{"unknown bucket", func(s *Snapshot) { s.Tables[0].Bucket = 99 }, "unknown bucket"},
 		{"bad primary key", func(s *Snapshot) { s.Tables[0].PrimaryKey = []string{"nope"} }, "primary key column nope"},
 		{"public bucket missing", func(s *Snapshot) { s.PublicBucket = 42 }, "public bucket 42"},
+		{"reserved name", func(s *Snapshot) { s.Buckets[1].Name = "pg_catalog" }, "reserved"},
+		{"two publics", func(s *Snapshot) { s.Buckets[1].Name = "public"; s.PublicBucket = 1 }, "two buckets"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := testSnapshot()
@@ -258,7 +260,7 @@ func TestUpdateSession(t *testing.T) {
 // storage tables read-only.
 func TestWorkspaceFlavour(t *testing.T) {
 	snap := testSnapshot()
-	snap.Buckets = append(snap.Buckets, Bucket{ID: 100, Name: "WORKSPACE_123"})
+	snap.Buckets = append(snap.Buckets, Bucket{ID: 100, Name: "WORKSPACE_123", Description: "my workspace"})
 	snap.Tables = append(snap.Tables, Table{ID: 101, Bucket: 100, Name: "scratch", Rows: 3,
 		Columns: []Column{{Name: "x", Type: "INTEGER"}}})
 	for i := range snap.Tables {
@@ -275,7 +277,8 @@ func TestWorkspaceFlavour(t *testing.T) {
 			t.Errorf("%s = %s, want %s", q, got, want)
 		}
 	}
-	check("SELECT oid, nspname FROM $A.pg_namespace WHERE nspname IN ('public', 'WORKSPACE_123')", "[[2200 public]]")
+	check("SELECT oid, nspname, $A.obj_description(oid, 'pg_namespace') FROM $A.pg_namespace WHERE nspname IN ('public', 'WORKSPACE_123')",
+		"[[2200 public my workspace]]")
 	check("SELECT n.nspname, c.relname FROM $A.pg_class c JOIN $A.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 'scratch'",
 		"[[public scratch]]")
 	check("SELECT $A.current_schema(), $A.pg_table_is_visible(16485), $A.regclassin('scratch')", "[[public true 16485]]")

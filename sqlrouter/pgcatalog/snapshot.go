@@ -2,6 +2,7 @@ package pgcatalog
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/duckstore/duckstore/catalog"
@@ -167,11 +168,24 @@ func (s *Snapshot) check() error {
 		seen[id] = what
 		return nil
 	}
+	schemas := map[string]bool{}
 	for _, b := range s.Buckets {
 		if err := use(b.ID, "bucket "+b.Name); err != nil {
 			return err
 		}
 		buckets[b.ID] = true
+		name := b.Name
+		if b.ID == s.PublicBucket {
+			name = "public"
+		}
+		// PostgreSQL reserves these for its own schemas.
+		if name == "information_schema" || strings.HasPrefix(name, "pg_") {
+			return fmt.Errorf("pgcatalog: bucket %s cannot be shown as a schema: the name is reserved", b.Name)
+		}
+		if schemas[name] {
+			return fmt.Errorf("pgcatalog: two buckets are shown as schema %s", name)
+		}
+		schemas[name] = true
 	}
 	if s.PublicBucket != 0 && !buckets[s.PublicBucket] {
 		return fmt.Errorf("pgcatalog: public bucket %d is not among the buckets", s.PublicBucket)

@@ -478,7 +478,9 @@ UNION ALL SELECT 2606, con_oid, 0, 1259, oid, unnest(pkey), 'a' FROM $A.duckstor
 UNION ALL SELECT 1259, idx_oid, 0, 2606, con_oid, 0, 'i' FROM $A.duckstore_tables WHERE pkname IS NOT NULL
 UNION ALL SELECT 2604, oid, 0, 1259, adrelid, adnum, 'a' FROM (` + attrdefSQL + `)`,
 
-		"pg_description": `SELECT * FROM $S.duckstore_sys_pg_description UNION ALL
+		// A bucket shown as public replaces the built-in public schema.
+		"pg_description": `SELECT * FROM $S.duckstore_sys_pg_description WHERE NOT (objoid = 2200 AND classoid = 2615
+				AND EXISTS (SELECT 1 FROM $A.duckstore_namespaces WHERE name = 'public')) UNION ALL
 			SELECT objoid, classoid, objsubid, description FROM $A.duckstore_descriptions`,
 
 		// format_type's names.
