@@ -221,6 +221,20 @@ func TestBuildShared(t *testing.T) {
 	if acl := one("SELECT nspacl[1] FROM s2.main.pg_namespace WHERE nspname = 'pg_catalog'"); acl != "p2=UC/p2" {
 		t.Errorf("pg_catalog's ACL in s2 is %v", acl)
 	}
+	other.Session.SearchPath = []string{"in.c-sales"}
+	if err := UpdateSession(ctx, c, "s2", other); err != nil {
+		t.Fatal(err)
+	}
+	if v := one("SELECT s2.main.regclassin('orders')"); v != uint64(RelationOID(3)) {
+		t.Errorf("orders on s2's new search path is %v", v)
+	}
+	// Rebuilding replaces the catalog.
+	if err := BuildShared(ctx, c, "s1", "pgstatic", other); err != nil {
+		t.Fatal(err)
+	}
+	if n := one("SELECT count(*) FROM s1.main.pg_class WHERE relkind = 'r' AND oid >= 16384"); n != int64(1) {
+		t.Errorf("rebuilt s1 sees %v tables", n)
+	}
 }
 
 // TestUpdateSession changes the search path and settings without a
