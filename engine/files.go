@@ -93,7 +93,13 @@ func (in *Instance) build(ctx context.Context, fn BuildFunc) (*staged, error) {
 		st.columns, st.pk, err = ReadSchema(ctx, conn, alias)
 	}
 	if err == nil {
-		_, err = conn.Exec(ctx, "CHECKPOINT "+duck.QuoteIdent(alias))
+		// FORCE: a plain CHECKPOINT fails ("there are other write
+		// transactions active") while another build of the same instance
+		// is running, although nobody else writes this staged file; FORCE
+		// waits for those few milliseconds instead. Open write
+		// transactions on other tables do not hold it up (checkpoint locks
+		// are per attached database).
+		_, err = conn.Exec(ctx, "FORCE CHECKPOINT "+duck.QuoteIdent(alias))
 	}
 	conn.Close()
 	if derr := detach(); err == nil {
