@@ -150,10 +150,20 @@ func (r *runner) close() {
 	}
 }
 
+// scratchDefaults name the scratch table scripts create ($TEMP and
+// $COPY_TABLE): a temporary table unless the options say otherwise, for
+// servers without temporary tables.
+var scratchDefaults = map[string]string{"TEMP": "TEMP", "COPY_TABLE": "copy_t"}
+
 func (r *runner) subst(s string) string {
 	repl := []string{"$USER", r.opts.User, "$PASSWORD", r.opts.Password, "$DATABASE", r.opts.Database}
 	for k, v := range r.opts.Vars {
 		repl = append(repl, "$"+k, v)
+	}
+	for k, v := range scratchDefaults {
+		if _, ok := r.opts.Vars[k]; !ok {
+			repl = append(repl, "$"+k, v)
+		}
 	}
 	return strings.NewReplacer(repl...).Replace(s)
 }
