@@ -14,10 +14,20 @@ build:
 run: build
 	./bin/duckstore serve $(ARGS)
 
-test: lint test-go
+test: lint test-go fuzz
 
 test-go: build
 	$(GO) test -count=1 -timeout 12m ./...
+
+# go test replays each fuzz target's committed corpus (wire/testdata/fuzz);
+# this also runs every target briefly in search of new inputs.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := FuzzStartup FuzzFrontendMessages FuzzBinaryValues
+fuzz:
+	@for f in $(FUZZ_TARGETS); do \
+		echo "fuzz $$f for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./wire || exit 1; \
+	done
 
 # DUCKSTORE_BENCH_MB sizes the generated CSV of engine/load's import
 # benchmarks (64 MB when unset, as under go test).
