@@ -304,6 +304,26 @@ func TestWorkspaceFlavour(t *testing.T) {
 		"[[in.c-sales SELECT] [public DELETE] [public INSERT] [public REFERENCES] [public SELECT] [public TRIGGER] [public TRUNCATE] [public UPDATE]]")
 }
 
+// TestHidePublic leaves the built-in public schema out, as the router's
+// sessions see a project: nothing can be created in a public schema that
+// is no bucket.
+func TestHidePublic(t *testing.T) {
+	snap := testSnapshot()
+	snap.HidePublic = true
+	c := openCatalog(t, snap)
+	check := func(q string, want string) {
+		t.Helper()
+		if got := fmt.Sprint(mustQuery(t, c, q)); got != want {
+			t.Errorf("%s = %s, want %s", q, got, want)
+		}
+	}
+	check("SELECT count(*) FROM $A.pg_namespace WHERE nspname = 'public'", "[[0]]")
+	check("SELECT count(*) FROM $A.information_schema_schemata WHERE schema_name = 'public'", "[[0]]")
+	check("SELECT count(*) FROM $A.pg_description WHERE objoid = 2200", "[[0]]")
+	check("SELECT $A.current_schemas(true)", "[[[pg_catalog]]]")
+	check("SELECT nspname FROM $A.pg_namespace WHERE nspname LIKE '%.c-%' ORDER BY 1", "[[in.c-sales] [out.c-reports]]")
+}
+
 // TestMacroHygiene calls catalog functions with unqualified arguments
 // named like the columns of the tables the macros read.
 func TestMacroHygiene(t *testing.T) {

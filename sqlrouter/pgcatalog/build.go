@@ -74,13 +74,17 @@ type builder struct {
 }
 
 // sql replaces $A and $S with the prefixes of the session's and the
-// built-in tables, and $OWNER with the session's user as an ACL names it.
+// built-in tables, $OWNER with the session's user as an ACL names it, and
+// $HIDEPUBLIC with whether the built-in public schema is left out.
 func (b *builder) sql(q string) string {
-	owner := ""
+	owner, hide := "", "false"
 	if b.snap != nil {
 		owner = aclName(b.snap.User)
+		if b.snap.HidePublic && b.snap.PublicBucket == 0 {
+			hide = "true"
+		}
 	}
-	return strings.NewReplacer("$A", b.a, "$S", b.s, "$OWNER", quoteString(owner)).Replace(q)
+	return strings.NewReplacer("$A", b.a, "$S", b.s, "$OWNER", quoteString(owner), "$HIDEPUBLIC", hide).Replace(q)
 }
 
 // aclName is a role name as an aclitem writes it: quoted unless it is

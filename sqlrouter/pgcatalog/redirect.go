@@ -163,6 +163,24 @@ func ColumnTypeOID(table, column string) (uint32, bool) {
 	return oid, ok
 }
 
+// Columns lists the columns of an emulated relation, by the name Relation
+// returned, in order: what a * over it expands to, so that the router can
+// describe each with ColumnTypeOID.
+func Columns(table string) []string {
+	if loadDefs() != nil {
+		return nil
+	}
+	r, ok := defs.byTable[table]
+	if !ok {
+		return nil
+	}
+	out := make([]string, len(r.cols))
+	for i, c := range r.cols {
+		out[i] = c.name
+	}
+	return out
+}
+
 var typeOIDs struct {
 	once sync.Once
 	m    map[string]uint32

@@ -240,6 +240,9 @@ func (b *builder) namespaces() map[string]uint32 {
 	m := map[string]uint32{}
 	fx := defs.fixtures["pg_namespace"]
 	for _, row := range fx.rows {
+		if row[1] == "public" && b.snap.HidePublic {
+			continue
+		}
 		oid, _ := strconv.ParseUint(row[0], 10, 32)
 		m[row[1]] = uint32(oid)
 	}

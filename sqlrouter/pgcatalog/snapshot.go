@@ -26,6 +26,12 @@ type Snapshot struct {
 	// empty public schema is listed as in a fresh PostgreSQL database,
 	// unless a bucket is itself named public.
 	PublicBucket int64
+	// HidePublic leaves the built-in public schema out when PublicBucket
+	// is 0, as in a database whose public schema was dropped: the router
+	// creates tables only in buckets, so an empty public schema nothing
+	// can be created in would mislead clients (SQLAlchemy's and pgjdbc's
+	// schema lists, current_schemas).
+	HidePublic bool
 	// Session is the session-dependent part; UpdateSession refreshes it
 	// without rebuilding the rest.
 	Session Session

@@ -402,7 +402,7 @@ func snapshotViews() map[string]string {
 	}
 	return map[string]string{
 		"pg_namespace": `SELECT * REPLACE (` + ownerACL("nspacl") + `) FROM $S.duckstore_sys_pg_namespace
-			WHERE nspname NOT IN (SELECT name FROM $A.duckstore_namespaces) UNION ALL ` +
+			WHERE nspname NOT IN (SELECT name FROM $A.duckstore_namespaces) AND NOT (nspname = 'public' AND $HIDEPUBLIC) UNION ALL ` +
 			selectCols("pg_namespace", map[string]string{"oid": "n.oid", "nspname": "n.name", "nspowner": "10"},
 				"$A.duckstore_namespaces n"),
 
@@ -480,7 +480,7 @@ UNION ALL SELECT 2604, oid, 0, 1259, adrelid, adnum, 'a' FROM (` + attrdefSQL + 
 
 		// A bucket shown as public replaces the built-in public schema.
 		"pg_description": `SELECT * FROM $S.duckstore_sys_pg_description WHERE NOT (objoid = 2200 AND classoid = 2615
-				AND EXISTS (SELECT 1 FROM $A.duckstore_namespaces WHERE name = 'public')) UNION ALL
+				AND ($HIDEPUBLIC OR EXISTS (SELECT 1 FROM $A.duckstore_namespaces WHERE name = 'public'))) UNION ALL
 			SELECT objoid, classoid, objsubid, description FROM $A.duckstore_descriptions`,
 
 		// format_type's names.
