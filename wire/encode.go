@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -60,6 +62,8 @@ type column struct {
 	dtype  arrow.DataType
 	bind   binder
 	cur    bound
+	kind   fastKind // see encode_fast.go
+	fv     fastView
 }
 
 // rowSink is the sqlrouter.RowSink that encodes rows into DataRow messages
@@ -71,6 +75,8 @@ type rowSink struct {
 	fs   sqlrouter.FormatSettings
 	cols []column
 	rows int64
+	// general turns the fast path off; tests compare the two.
+	general bool
 }
 
 // newRowSink returns a sink for rows of fields sent in formats (one code per
@@ -105,8 +111,15 @@ func (s *rowSink) prepare(rec arrow.RecordBatch) error {
 				return fmt.Errorf("column %q: %w", c.field.Name, err)
 			}
 			c.bind, c.dtype = b, arr.DataType()
+			c.kind = fastNone
+			if !s.general {
+				c.kind = fastKindOf(c.field.TypeOID, c.dtype, c.format == formatBinary)
+			}
 		}
 		c.cur = c.bind(arr)
+		if c.kind != fastNone {
+			c.fv = viewOf(c.kind, arr)
+		}
 	}
 	return nil
 }
@@ -122,11 +135,89 @@ func (s *rowSink) WriteRows(rec arrow.RecordBatch, from, to int) error {
 		start := len(buf)
 		buf = append(buf, 'D', 0, 0, 0, 0, byte(n>>8), byte(n))
 		for i := range s.cols {
-			c := &s.cols[i].cur
-			if c.isNull(r) {
+			col := &s.cols[i]
+			if col.kind != fastNone {
+				// The switch is inline on purpose: a call per value is
+				// what the fast path exists to avoid.
+				fv := &col.fv
+				if fv.isNull(r) {
+					buf = append(buf, 0xff, 0xff, 0xff, 0xff)
+					continue
+				}
+				switch col.kind {
+				case fastBytes:
+					buf = fv.appendBytesValue(buf, r)
+					continue
+				case fastInt64Bin:
+					buf = append(buf, 0, 0, 0, 8)
+					buf = binary.BigEndian.AppendUint64(buf, uint64(fv.i64[r]))
+					continue
+				case fastInt32Bin:
+					buf = append(buf, 0, 0, 0, 4)
+					buf = binary.BigEndian.AppendUint32(buf, uint32(fv.i32[r]))
+					continue
+				case fastInt16Bin:
+					buf = append(buf, 0, 0, 0, 2)
+					buf = binary.BigEndian.AppendUint16(buf, uint16(fv.i16[r]))
+					continue
+				case fastFloat8Bin:
+					buf = append(buf, 0, 0, 0, 8)
+					buf = binary.BigEndian.AppendUint64(buf, float8Bits(fv.f64[r]))
+					continue
+				case fastFloat4Bin:
+					buf = append(buf, 0, 0, 0, 4)
+					buf = binary.BigEndian.AppendUint32(buf, float4Bits(fv.f32[r]))
+					continue
+				case fastBoolBin, fastBoolText:
+					b := fv.bits[(fv.bitOff+r)>>3]&(1<<((fv.bitOff+r)&7)) != 0
+					buf = append(buf, 0, 0, 0, 1, boolByte(b, col.kind == fastBoolBin))
+					continue
+				case fastInt64Text, fastInt32Text, fastInt16Text:
+					var v int64
+					switch col.kind {
+					case fastInt64Text:
+						v = fv.i64[r]
+					case fastInt32Text:
+						v = int64(fv.i32[r])
+					default:
+						v = int64(fv.i16[r])
+					}
+					lp := len(buf)
+					buf = strconv.AppendInt(append(buf, 0, 0, 0, 0), v, 10)
+					binary.BigEndian.PutUint32(buf[lp:], uint32(len(buf)-lp-4))
+					continue
+				case fastDateBin:
+					// Infinities (±MaxInt32 and MinInt32) and dates beyond
+					// int32 once shifted take the general path.
+					if d := int32(fv.date[r]); d > -math.MaxInt32 && d < math.MaxInt32 && d > math.MinInt32+pgEpochDays {
+						buf = append(buf, 0, 0, 0, 4)
+						buf = binary.BigEndian.AppendUint32(buf, uint32(d-pgEpochDays))
+						continue
+					}
+				case fastTimestampBin:
+					// Infinities (±MaxInt64, MinInt64) and instants that
+					// overflow once shifted take the general path.
+					if t := int64(fv.ts[r]); t > math.MinInt64+pgEpochMicros+1 && t < math.MaxInt64 {
+						buf = append(buf, 0, 0, 0, 8)
+						buf = binary.BigEndian.AppendUint64(buf, uint64(t-pgEpochMicros))
+						continue
+					}
+				case fastNumericBin:
+					if neg, mag, ok := decimalInt64(fv.dec[r]); ok {
+						lp := len(buf)
+						var done bool
+						if buf, done = appendNumericInt64(append(buf, 0, 0, 0, 0), neg, mag, fv.scale); done {
+							binary.BigEndian.PutUint32(buf[lp:], uint32(len(buf)-lp-4))
+							continue
+						}
+						buf = buf[:lp]
+					}
+				}
+			} else if col.cur.isNull(r) {
 				buf = append(buf, 0xff, 0xff, 0xff, 0xff)
 				continue
 			}
+			c := &col.cur
 			lp := len(buf)
 			buf = append(buf, 0, 0, 0, 0)
 			var err error
@@ -151,6 +242,19 @@ func (s *rowSink) WriteRows(rec arrow.RecordBatch, from, to int) error {
 		}
 	}
 	return nil
+}
+
+// boolByte is a boolean's one-byte form: binary 1/0, text 't'/'f'.
+func boolByte(b, bin bool) byte {
+	switch {
+	case bin && b:
+		return 1
+	case bin:
+		return 0
+	case b:
+		return 't'
+	}
+	return 'f'
 }
 
 // newBinder chooses the encoder for values of Arrow type dt sent as type

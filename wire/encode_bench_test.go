@@ -2,6 +2,8 @@ package wire
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -100,3 +102,81 @@ func BenchmarkCopyInText(b *testing.B) {
 }
 
 func decimalOf(v int64) decimal128.Num { return decimal128.FromI64(v) }
+
+// wideBatch is 10,000 rows of the ten columns cmd/duckbench reads (its
+// fact table): bigint, integer, double, decimal(12,2), varchar of 10 to 35
+// bytes, boolean, date, timestamp, timestamptz, and a varchar that is NULL
+// on every fifth row.
+func wideBatch() (arrow.RecordBatch, []sqlrouter.Field) {
+	const n = 10000
+	id := array.NewInt64Builder(alloc)
+	dim := array.NewInt32Builder(alloc)
+	price := array.NewFloat64Builder(alloc)
+	amount := array.NewDecimal128Builder(alloc, &arrow.Decimal128Type{Precision: 12, Scale: 2})
+	name := array.NewStringBuilder(alloc)
+	active := array.NewBooleanBuilder(alloc)
+	day := array.NewDate32Builder(alloc)
+	ts := array.NewTimestampBuilder(alloc, &arrow.TimestampType{Unit: arrow.Microsecond})
+	tstz := array.NewTimestampBuilder(alloc, &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"})
+	note := array.NewStringBuilder(alloc)
+	for i := int64(0); i < n; i++ {
+		id.Append(i)
+		dim.Append(int32(i * 7919 % 100000))
+		price.Append(float64(i*37%100000) / 100)
+		amount.Append(decimalOf(i * 7919 % 10000000))
+		name.Append("customer " + strconv.FormatInt(i%100003, 10) + strings.Repeat("x", int(i%20)))
+		active.Append(i%3 == 0)
+		day.Append(arrow.Date32(18262 + i%1500))
+		ts.Append(arrow.Timestamp(1577836800000000 + i*1000000))
+		tstz.Append(arrow.Timestamp(1577836800000000 + i*3000000))
+		if i%5 == 0 {
+			note.AppendNull()
+		} else {
+			note.Append("note " + strconv.FormatInt(i, 10))
+		}
+	}
+	cols := []arrow.Array{id.NewArray(), dim.NewArray(), price.NewArray(), amount.NewArray(), name.NewArray(),
+		active.NewArray(), day.NewArray(), ts.NewArray(), tstz.NewArray(), note.NewArray()}
+	fields := []sqlrouter.Field{{Name: "id", TypeOID: oidInt8}, {Name: "dim_id", TypeOID: oidInt4},
+		{Name: "price", TypeOID: oidFloat8}, {Name: "amount", TypeOID: oidNumeric}, {Name: "name", TypeOID: oidVarchar},
+		{Name: "active", TypeOID: oidBool}, {Name: "day", TypeOID: oidDate}, {Name: "ts", TypeOID: oidTimestamp},
+		{Name: "tstz", TypeOID: oidTimestamptz}, {Name: "note", TypeOID: oidVarchar}}
+	var afs []arrow.Field
+	for i, f := range fields {
+		afs = append(afs, arrow.Field{Name: f.Name, Type: cols[i].DataType(), Nullable: true})
+	}
+	return array.NewRecordBatch(arrow.NewSchema(afs, nil), cols, n), fields
+}
+
+func benchmarkWide(b *testing.B, format int16, general bool) {
+	rec, fields := wideBatch()
+	formats := make([]int16, len(fields))
+	for i := range formats {
+		formats[i] = format
+	}
+	w := newWriter(discard{})
+	fs := defaultFormat()
+	b.ReportAllocs()
+	for b.Loop() {
+		sink := newRowSink(context.Background(), w, fields, formats, fs)
+		sink.general = general
+		if err := sink.WriteRows(rec, 0, int(rec.NumRows())); err != nil {
+			b.Fatal(err)
+		}
+		w.flush()
+	}
+	b.ReportMetric(float64(rec.NumRows())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkRowsWide encodes the ten columns of cmd/duckbench's table, in
+// both formats, through the fast path and through the general encoders
+// alone (the comparison that justifies encode_fast.go).
+func BenchmarkRowsWide(b *testing.B) {
+	for _, f := range []struct {
+		name   string
+		format int16
+	}{{"text", formatText}, {"binary", formatBinary}} {
+		b.Run(f.name+"/fast", func(b *testing.B) { benchmarkWide(b, f.format, false) })
+		b.Run(f.name+"/general", func(b *testing.B) { benchmarkWide(b, f.format, true) })
+	}
+}
