@@ -100,7 +100,8 @@ func (s *Session) alterCommands(ctx context.Context, c *pg_query.AlterTableCmd) 
 	if err := w.walk(c.Def); err != nil {
 		return nil, "", err
 	}
-	if len(w.refs) > 0 || len(w.effects) > 0 {
+	w.cat.release()
+	if len(w.refs) > 0 || len(w.effects) > 0 || w.cat != nil {
 		return nil, "", unsupported("ALTER TABLE may not refer to other tables")
 	}
 	switch c.Subtype {

@@ -191,5 +191,11 @@ type Conn interface {
 	Format() FormatSettings
 	// StatementTimeout is the session's statement_timeout; 0 means none.
 	StatementTimeout() time.Duration
+	// CursorFields returns the result columns of the SQL cursor name
+	// (DECLARE): PostgreSQL keeps cursors and protocol portals in one
+	// namespace, so Describe of a portal finds a cursor too (psycopg 3
+	// describes its server-side cursors that way). ok is false when there
+	// is no such cursor.
+	CursorFields(name string) (fields []Field, ok bool)
 	Close() error
 }

@@ -1,6 +1,7 @@
 package sqlrouter
 
 import (
+	"net"
 	"strconv"
 	"strings"
 
@@ -37,8 +38,30 @@ func (w *rewriter) builtin(name string, fc *pg_query.FuncCall) (*pg_query.Node, 
 		return w.setConfig(fc)
 	case "pg_backend_pid":
 		return intLiteral(int64(w.s.pid)), argCount(fc, 0)
+	case "inet_client_addr", "inet_client_port":
+		return w.clientAddr(name == "inet_client_port"), argCount(fc, 0)
+	case "txid_current":
+		w.usesSettings = true // a new value per transaction
+		return intLiteral(w.s.txid()), argCount(fc, 0)
 	}
 	return nil, nil
+}
+
+// clientAddr is inet_client_addr() or inet_client_port(): NULL for a Unix
+// socket, as in PostgreSQL.
+func (w *rewriter) clientAddr(port bool) *pg_query.Node {
+	a, ok := w.s.startup.RemoteAddr.(*net.TCPAddr)
+	switch {
+	case !ok && port:
+		return &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{
+			Arg:      &pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Isnull: true, Location: -1}}},
+			TypeName: &pg_query.TypeName{Names: []*pg_query.Node{pg_query.MakeStrNode("int4")}, Typemod: -1}, Location: -1}}}
+	case !ok:
+		return nullText()
+	case port:
+		return intLiteral(int64(a.Port))
+	}
+	return textLiteral(a.IP.String())
 }
 
 func argCount(fc *pg_query.FuncCall, n int) error {

@@ -23,6 +23,11 @@ func normalizeTypeName(tn *pg_query.TypeName) {
 	}
 	if len(tn.Names) == 1 {
 		if to, ok := typeAliases[tn.Names[0].GetString_().GetSval()]; ok {
+			if elem, isArray := strings.CutSuffix(to, "[]"); isArray {
+				// int2vector and oidvector: catalog lists.
+				to = elem
+				tn.ArrayBounds = append(tn.ArrayBounds, pg_query.MakeIntNode(-1))
+			}
 			tn.Names = []*pg_query.Node{pg_query.MakeStrNode(to)}
 		}
 	}
@@ -36,7 +41,8 @@ var deparsedUnqualified = map[string]bool{
 	"interval": true, "bit": true, "varbit": true,
 }
 
-var typeAliases = map[string]string{"name": "text", "citext": "text", "jsonb": "json", "oid": "uinteger"}
+var typeAliases = map[string]string{"name": "text", "citext": "text", "jsonb": "json", "oid": "uinteger",
+	"char": "varchar", "xid": "uinteger", "cid": "uinteger", "int2vector": "smallint[]", "oidvector": "uinteger[]"}
 
 // duckDBReserved are words DuckDB reserves (or allows only as type and
 // function names) that PostgreSQL does not, so the deparser writes them
@@ -99,12 +105,10 @@ func (w *rewriter) typeCast(n *pg_query.Node, tc *pg_query.TypeCast) error {
 			}
 		}
 	}
-	sc := w.s.r.cfg.SystemCatalog
-	names := tc.GetTypeName().GetNames()
-	if sc == nil || len(names) == 0 {
+	if w.s.r.cfg.SystemCatalog == nil {
 		return nil
 	}
-	repl, err := sc.Cast(w.ctx, w.s.view(), strings.ToLower(names[len(names)-1].GetString_().GetSval()), tc.Arg)
+	repl, err := w.catalogCast(tc)
 	if err != nil || repl == nil {
 		return err
 	}
@@ -260,4 +264,65 @@ func checkDivisor(e *pg_query.A_Expr) {
 		}
 	}
 	e.Rexpr = pg_query.MakeFuncCallNode([]*pg_query.Node{pg_query.MakeStrNode(engine.NonZeroMacro)}, []*pg_query.Node{e.Rexpr}, e.Location)
+}
+
+// formatToConcat rewrites format() with a constant format string into
+// concatenation: format('%I.%I', s, t) is quote_ident(s::text) || '.' ||
+// quote_ident(t::text), %L quote_literal, %s the text itself. It returns
+// nil for formats it does not know (positions, widths).
+func formatToConcat(args []*pg_query.Node) *pg_query.Node {
+	if len(args) == 0 || args[0].GetAConst().GetSval() == nil {
+		return nil
+	}
+	f := args[0].GetAConst().GetSval().Sval
+	var parts []*pg_query.Node
+	var lit strings.Builder
+	next := 1
+	flush := func() {
+		if lit.Len() > 0 {
+			parts = append(parts, pg_query.MakeAConstStrNode(lit.String(), -1))
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			lit.WriteByte(f[i])
+			continue
+		}
+		if i++; i == len(f) {
+			return nil
+		}
+		if f[i] == '%' {
+			lit.WriteByte('%')
+			continue
+		}
+		if next >= len(args) {
+			return nil
+		}
+		arg := &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{Arg: args[next],
+			TypeName: textTypeName(), Location: -1}}}
+		next++
+		flush()
+		switch f[i] {
+		case 'I':
+			arg = pg_query.MakeFuncCallNode([]*pg_query.Node{pg_query.MakeStrNode("quote_ident")}, []*pg_query.Node{arg}, -1)
+		case 'L':
+			arg = pg_query.MakeFuncCallNode([]*pg_query.Node{pg_query.MakeStrNode("quote_nullable")}, []*pg_query.Node{arg}, -1)
+		case 's':
+			arg = pg_query.MakeFuncCallNode([]*pg_query.Node{pg_query.MakeStrNode("coalesce")},
+				[]*pg_query.Node{arg, pg_query.MakeAConstStrNode("", -1)}, -1)
+		default:
+			return nil
+		}
+		parts = append(parts, arg)
+	}
+	flush()
+	if len(parts) == 0 {
+		return pg_query.MakeAConstStrNode("", -1)
+	}
+	out := parts[0]
+	for _, p := range parts[1:] {
+		out = pg_query.MakeAExprNode(pg_query.A_Expr_Kind_AEXPR_OP, []*pg_query.Node{pg_query.MakeStrNode("||")}, out, p, -1)
+	}
+	return out
 }

@@ -53,6 +53,15 @@ func (s *Session) declareCursor(ctx context.Context, d *pg_query.DeclareCursorSt
 	return Result{Tag: "DECLARE CURSOR"}, nil
 }
 
+// CursorFields returns the result columns of a SQL cursor.
+func (s *Session) CursorFields(name string) ([]Field, bool) {
+	p, ok := s.cursors[name]
+	if !ok {
+		return nil, false
+	}
+	return p.fields, true
+}
+
 // cursorFields are a FETCH's result columns: its cursor's.
 func (s *Session) cursorFields(f *pg_query.FetchStmt) []Field {
 	if p := s.cursors[f.GetPortalname()]; p != nil {

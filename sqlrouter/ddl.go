@@ -278,7 +278,8 @@ func (s *Session) checkTableElements(ctx context.Context, elts []*pg_query.Node)
 			return err
 		}
 	}
-	if len(w.refs) > 0 || len(w.effects) > 0 {
+	w.cat.release()
+	if len(w.refs) > 0 || len(w.effects) > 0 || w.cat != nil {
 		return unsupported("a table definition may not refer to other tables")
 	}
 	return nil
@@ -331,6 +332,7 @@ func (s *Session) createTableAs(ctx context.Context, into *pg_query.IntoClause, 
 	if err != nil {
 		return Result{}, err
 	}
+	defer pl.cat.release()
 	if len(pl.effects) > 0 || pl.target != nil || pl.locking {
 		return Result{}, unsupported("this query cannot be used in CREATE TABLE AS")
 	}

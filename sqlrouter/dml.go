@@ -104,6 +104,7 @@ func (s *Session) runExplain(ctx context.Context, e *pg_query.ExplainStmt, p *po
 	if err != nil {
 		return Result{}, err
 	}
+	defer pl.cat.release()
 	for _, apply := range pl.effects {
 		if err := apply(); err != nil {
 			return Result{}, err

@@ -15,11 +15,16 @@
 //     search_path defaults to PostgreSQL's `"$user", public`; while it names
 //     no existing bucket, an unqualified table is looked up in every bucket
 //     and must be unique (42P09 otherwise).
-//   - Rewriting (rewrite.go, builtins.go): every table reference becomes
-//     <alias>.main.data AS <the client's name>; session functions
-//     (version(), current_setting(), current_user, ...) become values;
-//     pg_catalog and information_schema go to a SystemCatalog, or are
-//     refused without one.
+//   - Rewriting (rewrite.go, builtins.go, compat.go): every table
+//     reference becomes <alias>.main.data AS <the client's name>; session
+//     functions (version(), current_setting(), current_user, ...) become
+//     values; PostgreSQL spellings DuckDB lacks are translated.
+//   - System catalog (syscatalog*.go): pg_catalog and information_schema
+//     are package pgcatalog's, built per project, branch and catalog
+//     generation when a statement first reads them and shared by the
+//     branch's sessions; each statement that reads them runs with its
+//     session's state (search path, settings, cursors) loaded. Without
+//     Config.SystemCatalog they are refused.
 //   - Sandbox (sandbox.go, classify.go): only names resolved through the
 //     catalog reach DuckDB; file readers, DuckDB metadata functions,
 //     catalog-qualified names, COPY to files, ATTACH, INSTALL, LOAD, PRAGMA,

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"unicode/utf8"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/pganalyze/pg_query_go/v6/parser"
 
@@ -131,4 +134,45 @@ func clientError(ctx context.Context, err error, names aliasNames) error {
 	c := *e
 	c.Message = msg
 	return &c
+}
+
+// withPosition sets the position of a *pgerr.Error that has none: the
+// 1-based character offset of byte loc in the query string text, as
+// PostgreSQL counts it.
+func withPosition(err error, text string, loc int32) error {
+	var pe *pgerr.Error
+	if err == nil || loc < 0 || int(loc) > len(text) || !errors.As(err, &pe) || pe.Position != 0 {
+		return err
+	}
+	c := *pe
+	c.Position = int32(utf8.RuneCountInString(text[:loc]) + 1)
+	return &c
+}
+
+// namedColumn finds the column a DuckDB binder error names:
+// `Referenced column "x" not found`, `does not have a column named "x"`,
+// `Ambiguous reference to column name "x"`.
+var namedColumn = regexp.MustCompile(`(?:column (?:name )?|column named )"([^"]+)"`)
+
+// locateColumn positions an undefined or ambiguous column error at the
+// first reference to that column in the statement: DuckDB reports
+// positions in the rewritten SQL, which mean nothing to the client.
+func locateColumn(err error, text string, refs []*pg_query.ColumnRef) error {
+	switch pgerr.CodeOf(err) {
+	case pgerr.UndefinedColumn, pgerr.AmbiguousColumn:
+	default:
+		return err
+	}
+	m := namedColumn.FindStringSubmatch(pgerr.From(err).Message)
+	if m == nil {
+		return err
+	}
+	loc := int32(-1)
+	for _, cr := range refs {
+		f := cr.Fields
+		if s := f[len(f)-1].GetString_(); s != nil && s.Sval == m[1] && (loc < 0 || cr.Location < loc) && cr.Location >= 0 {
+			loc = cr.Location
+		}
+	}
+	return withPosition(err, text, loc)
 }

@@ -60,7 +60,7 @@ func (s *Session) Prepare(ctx context.Context, query string, paramOIDs []uint32)
 	}
 	out := make([]Stmt, 0, len(ps))
 	for _, p := range ps {
-		st := &stmt{s: s, sql: p.sql, node: p.node, cls: classify(p.node)}
+		st := &stmt{s: s, sql: p.sql, query: query, node: p.node, cls: classify(p.node)}
 		st.static = staticFields(st)
 		s.stmts[st] = struct{}{}
 		out = append(out, st)

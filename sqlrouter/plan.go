@@ -19,6 +19,7 @@ func (st *stmt) makePlan(ctx context.Context, h *holds, lock bool) (*plan, error
 	s := st.s
 	node := proto.Clone(st.node).(*pg_query.Node)
 	q := queryOf(node)
+	s.text = st.query
 	pl, err := s.rewrite(ctx, h, q, st.cls.tag, lock || s.inTx())
 	if err != nil {
 		return nil, err
@@ -26,12 +27,17 @@ func (st *stmt) makePlan(ctx context.Context, h *holds, lock bool) (*plan, error
 	s.quiesce(nil)
 	ds, err := s.conn.Prepare(pl.sql)
 	if err != nil {
-		return nil, clientError(ctx, err, pl.names)
+		pl.cat.release()
+		return nil, locateColumn(clientError(ctx, err, pl.names), st.query, pl.colRefs)
 	}
 	pl.ds = ds
 	if pl.rows {
-		pl.fields = fieldsOf(ds.Columns())
+		cols := ds.Columns()
+		pl.fields = fieldsOf(cols)
 		attributeFields(q, pl.refs, pl.fields)
+		if pl.cat != nil {
+			catalogFieldTypes(q, pl.cat.slot.alias, pl.fields, cols)
+		}
 	}
 	n := ds.NumParams()
 	pl.params = make([]uint32, n)
@@ -70,9 +76,14 @@ func queryOf(n *pg_query.Node) *pg_query.Node {
 
 // rewrite resolves, locks (when lock is set) and pins the tables of q and
 // writes it as DuckDB SQL. It does not prepare it.
-func (s *Session) rewrite(ctx context.Context, h *holds, q *pg_query.Node, what string, lock bool) (*plan, error) {
+func (s *Session) rewrite(ctx context.Context, h *holds, q *pg_query.Node, what string, lock bool) (_ *plan, err error) {
 	res := s.newResolver(ctx)
 	w := s.newRewriter(ctx, res)
+	defer func() {
+		if err != nil {
+			w.cat.release()
+		}
+	}()
 	pl := &plan{gen: s.r.cat.Generation(s.project), searchPath: s.mustSetting("search_path"), rows: returnsRows(q)}
 	if rv := writeTarget(q); rv != nil {
 		t, err := s.writeTable(ctx, h, res, rv, what, lock)
@@ -82,8 +93,15 @@ func (s *Session) rewrite(ctx context.Context, h *holds, q *pg_query.Node, what 
 		w.target, w.targetTable = rv, t
 	}
 	nameResult(q)
+	seriesTargets(q)
+	if s.r.cfg.SystemCatalog != nil {
+		nameOutputs(q)
+	}
 	if err := w.walk(q); err != nil {
 		return nil, err
+	}
+	if w.cat != nil {
+		catalogPass(q)
 	}
 	if w.locking {
 		if err := s.checkWritable("SELECT FOR UPDATE"); err != nil {
@@ -117,6 +135,7 @@ func (s *Session) rewrite(ctx context.Context, h *holds, q *pg_query.Node, what 
 		return nil, err
 	}
 	pl.sql, pl.refs, pl.locking, pl.effects = sql, w.refs, w.locking, w.effects
+	pl.cat, pl.colRefs = w.cat, w.colRefs
 	if w.targetTable != nil {
 		pl.target = w.byID[w.targetTable.ID]
 	}
@@ -202,6 +221,70 @@ func nameResult(n *pg_query.Node) {
 	case *pg_query.Node_MergeStmt:
 		nameResultColumns(x.MergeStmt.ReturningList)
 	}
+}
+
+// nameOutputs names the columns of nested SELECTs as PostgreSQL does,
+// where the client can refer to them (SELECT x.count FROM (SELECT
+// count(*) ...) x), and makes reg* casts of text in the result show
+// names (regOutputs). Nested unnamed expressions keep DuckDB's names: the
+// client cannot refer to PostgreSQL's "?column?" anyway.
+func nameOutputs(n *pg_query.Node) {
+	top := n.GetSelectStmt()
+	for sel := top; sel != nil; sel = sel.Larg {
+		regOutputs(sel.TargetList)
+		if sel.Rarg != nil {
+			regOutputs(sel.Rarg.TargetList)
+		}
+	}
+	walkNodes(n.ProtoReflect(), func(x *pg_query.Node) {
+		sel := x.GetSelectStmt()
+		if sel == nil || sel == top {
+			return
+		}
+		for _, t := range sel.TargetList {
+			rt := t.GetResTarget()
+			if rt == nil || rt.Name != "" || rt.Val == nil || rt.Val.GetColumnRef() != nil {
+				continue
+			}
+			if name, strength := figureColname(rt.Val); strength > 0 {
+				rt.Name = name
+			}
+		}
+	})
+}
+
+// seriesTargets makes generate_series(...) as a result column return rows,
+// as PostgreSQL's set-returning functions do, rather than DuckDB's list:
+// SELECT generate_series(1, 5) is SELECT unnest(generate_series(1, 5)),
+// of int4 for int4 arguments.
+func seriesTargets(n *pg_query.Node) {
+	walkNodes(n.ProtoReflect(), func(x *pg_query.Node) {
+		sel := x.GetSelectStmt()
+		if sel == nil {
+			return
+		}
+		for _, t := range sel.TargetList {
+			rt := t.GetResTarget()
+			fc := rt.GetVal().GetFuncCall()
+			if fc == nil || fc.AggStar || fc.Over != nil || len(fc.Args) < 2 {
+				continue
+			}
+			if name := fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval(); name != "generate_series" ||
+				len(fc.Funcname) == 2 && fc.Funcname[0].GetString_().GetSval() != "pg_catalog" {
+				continue
+			}
+			list := rt.Val
+			if int4Args(fc.Args) {
+				tn := &pg_query.TypeName{Names: []*pg_query.Node{pg_query.MakeStrNode("int4")}, Typemod: -1, Location: -1,
+					ArrayBounds: []*pg_query.Node{pg_query.MakeIntNode(-1)}}
+				list = &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{Arg: list, TypeName: tn, Location: -1}}}
+			}
+			if rt.Name == "" {
+				rt.Name = "generate_series"
+			}
+			rt.Val = pg_query.MakeFuncCallNode([]*pg_query.Node{pg_query.MakeStrNode("unnest")}, []*pg_query.Node{list}, fc.Location)
+		}
+	})
 }
 
 func wrapValues(n *pg_query.Node, values *pg_query.SelectStmt) {

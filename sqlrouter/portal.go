@@ -22,8 +22,11 @@ import (
 // while it is fresh: the catalog generation, search_path and (for plans
 // that read settings) the settings are those it was made under.
 type stmt struct {
-	s        *Session
-	sql      string
+	s   *Session
+	sql string
+	// query is the whole query string sql came from; the parse tree's
+	// locations are offsets into it.
+	query    string
 	node     *pg_query.Node
 	cls      class
 	declared []uint32
@@ -33,6 +36,7 @@ type stmt struct {
 	// change them (PostgreSQL: "cached plan must not change result type").
 	described bool
 	closed    bool
+	created   time.Time // PREPARE's, for pg_prepared_statements
 }
 
 var _ Stmt = (*stmt)(nil)
@@ -105,6 +109,8 @@ type plan struct {
 	fields      []Field
 	params      []uint32
 	paramTypes  []duck.Type
+	cat         *catalogUse          // the system catalog it reads, if any
+	colRefs     []*pg_query.ColumnRef // to position errors naming columns
 
 	ds     *duck.Stmt
 	dsBusy bool // a portal is using ds
@@ -113,10 +119,15 @@ type plan struct {
 
 func (pl *plan) retire() {
 	pl.dead = true
-	if !pl.dsBusy && pl.ds != nil {
+	if pl.dsBusy {
+		return // releaseDS retires it again when the portal is done
+	}
+	if pl.ds != nil {
 		pl.ds.Close()
 		pl.ds = nil
 	}
+	// The system catalog stays attached while the statement may run.
+	pl.cat.release()
 }
 
 // fresh reports whether the plan still means what it meant.
@@ -149,7 +160,8 @@ type portal struct {
 	plan   *plan
 	ds     *duck.Stmt
 	ownDS  bool
-	rows   *duck.Rows
+	rows   rowSource
+	hold   bool // a cursor WITH HOLD: its rows are buffered
 	rec    arrow.RecordBatch
 	off    int64
 	sent   int64 // rows sent by the last Execute
@@ -181,6 +193,7 @@ func (st *stmt) Bind(ctx context.Context, args []any) (Portal, error) {
 		return nil, s.fail(err)
 	}
 	p.start = time.Now()
+	s.activity.query, s.activity.start = st.sql, p.start
 	return p, nil
 }
 
@@ -432,16 +445,10 @@ func (p *portal) executeQuery(ctx context.Context, sink RowSink, maxRows int) (R
 	defer stop()
 	if p.rows == nil {
 		s.quiesce(p)
-		for _, apply := range p.plan.effects {
-			if err := apply(); err != nil {
-				p.finish()
-				return Result{}, err
-			}
-		}
-		rows, err := p.ds.Query(p.ctx)
+		rows, err := p.open(ctx)
 		if err != nil {
 			p.finish()
-			return Result{}, clientError(ctx, err, p.plan.names)
+			return Result{}, err
 		}
 		p.rows, s.active = rows, p
 	}
@@ -482,6 +489,108 @@ func (p *portal) executeQuery(ctx context.Context, sink RowSink, maxRows int) (R
 		sent += n
 		if maxRows > 0 && sent >= int64(maxRows) {
 			return Result{Suspended: true}, nil
+		}
+	}
+}
+
+// open runs the portal's statement: its effects (set_config), then
+// DuckDB. A statement that reads the session's state in the system
+// catalog runs to completion under the catalog's lock, its rows
+// buffered, so that no client holds the lock with a suspended portal; so
+// does a cursor WITH HOLD, whose rows outlive their transaction.
+func (p *portal) open(ctx context.Context) (rowSource, error) {
+	query := func() (rowSource, error) {
+		for _, apply := range p.plan.effects {
+			if err := apply(); err != nil {
+				return nil, err
+			}
+		}
+		rows, err := p.ds.Query(p.ctx)
+		if err != nil {
+			return nil, clientError(ctx, err, p.plan.names)
+		}
+		return rows, nil
+	}
+	cu := p.plan.cat
+	locked := cu != nil && cu.locked
+	if !locked && !p.hold {
+		return query()
+	}
+	var buf *bufferedRows
+	run := func() error {
+		rows, err := query()
+		if err != nil {
+			return err
+		}
+		buf, err = bufferRows(rows)
+		return clientError(ctx, err, p.plan.names)
+	}
+	var err error
+	if locked {
+		err = cu.slot.run(p.ctx, p.st.s, cu.needs, run)
+	} else {
+		err = run()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+// rowSource is a statement's result: DuckDB's rows, or buffered ones.
+type rowSource interface {
+	Next() bool
+	Record() arrow.RecordBatch
+	Err() error
+	RowsChanged() int64
+	Close()
+}
+
+// bufferedRows is a result read to its end and kept in memory.
+type bufferedRows struct {
+	recs    []arrow.RecordBatch
+	next    int
+	changed int64
+}
+
+// bufferRows reads rows to the end and closes them.
+func bufferRows(rows rowSource) (*bufferedRows, error) {
+	defer rows.Close()
+	b := &bufferedRows{}
+	for rows.Next() {
+		rec := rows.Record()
+		rec.Retain()
+		b.recs = append(b.recs, rec)
+	}
+	if err := rows.Err(); err != nil {
+		b.Close()
+		return nil, err
+	}
+	b.changed = rows.RowsChanged()
+	return b, nil
+}
+
+func (b *bufferedRows) Next() bool {
+	if b.next > 0 && b.recs[b.next-1] != nil {
+		b.recs[b.next-1].Release() // as DuckDB's rows, a batch lives until Next
+		b.recs[b.next-1] = nil
+	}
+	if b.next >= len(b.recs) {
+		return false
+	}
+	b.next++
+	return true
+}
+
+func (b *bufferedRows) Record() arrow.RecordBatch { return b.recs[b.next-1] }
+func (b *bufferedRows) Err() error                { return nil }
+func (b *bufferedRows) RowsChanged() int64        { return b.changed }
+
+func (b *bufferedRows) Close() {
+	for i, r := range b.recs {
+		if r != nil {
+			r.Release()
+			b.recs[i] = nil
 		}
 	}
 }

@@ -2,6 +2,7 @@ package sqlrouter
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -57,12 +58,21 @@ type rewriter struct {
 
 	colRefs      []*pg_query.ColumnRef
 	usesSettings bool
+	// cat is the system catalog the statement reads, if any.
+	cat *catalogUse
 	effects      []func() error
 	locking      bool // SELECT ... FOR UPDATE/SHARE
 }
 
 func (s *Session) newRewriter(ctx context.Context, res *resolver) *rewriter {
 	return &rewriter{ctx: ctx, s: s, res: res, byID: map[int64]*tableRef{}}
+}
+
+// at gives an error about a name in the statement the position of that
+// name (loc, a byte offset into the query string), as PostgreSQL does:
+// psql draws "LINE 1: ... ^" from it and drivers report it.
+func (w *rewriter) at(err error, loc int32) error {
+	return withPosition(err, w.s.text, loc)
 }
 
 // walk rewrites the tree under n.
@@ -76,7 +86,7 @@ func (w *rewriter) walk(n *pg_query.Node) error {
 	case *pg_query.Node_FuncCall:
 		return w.funcCall(n, x.FuncCall, false)
 	case *pg_query.Node_RangeFunction:
-		return w.rangeFunction(x.RangeFunction)
+		return w.rangeFunction(n, x.RangeFunction)
 	case *pg_query.Node_SqlvalueFunction:
 		return w.sqlValueFunction(n, x.SqlvalueFunction)
 	case *pg_query.Node_ColumnRef:
@@ -202,7 +212,7 @@ func (w *rewriter) rangeVar(rv *pg_query.RangeVar, n *pg_query.Node) error {
 	}
 	if rv != w.target {
 		if done, err := w.systemRelation(rv, n); done || err != nil {
-			return err
+			return w.at(err, rv.Location)
 		}
 	}
 	var t *catalog.Table
@@ -212,7 +222,7 @@ func (w *rewriter) rangeVar(rv *pg_query.RangeVar, n *pg_query.Node) error {
 	} else {
 		t, err = w.res.table(rv.Schemaname, rv.Relname)
 		if err != nil {
-			return err
+			return w.at(err, rv.Location)
 		}
 	}
 	ref := w.byID[t.ID]
@@ -245,34 +255,30 @@ func (w *rewriter) targetTableOf() *catalog.Table {
 	return nil
 }
 
-// systemRelation hands pg_catalog and information_schema relations to the
-// SystemCatalog. It reports whether it dealt with rv.
+// systemRelation hands pg_catalog and information_schema relations (and
+// unqualified names of theirs, pg_catalog being implicitly first on
+// PostgreSQL's search path) to the system catalog. It reports whether it
+// dealt with rv.
 func (w *rewriter) systemRelation(rv *pg_query.RangeVar, n *pg_query.Node) (bool, error) {
 	schema := rv.Schemaname
 	system := schema == "pg_catalog" || schema == "information_schema"
 	if !system && schema != "" {
 		return false, nil
 	}
-	sc := w.s.r.cfg.SystemCatalog
-	if sc != nil && n != nil {
-		q, err := sc.Relation(w.ctx, w.s.view(), schema, rv.Relname)
-		if err != nil {
+	if w.s.r.cfg.SystemCatalog != nil {
+		if n == nil {
+			// A statement's own relation (LOCK, COPY FROM...): the
+			// catalog is read-only.
+			if _, ok, err := w.systemTable(schema, rv.Relname); ok || err != nil {
+				return true, errors.Join(err, denied("permission denied for relation %s", rangeVarName(rv)))
+			}
+		} else if done, err := w.catalogRelation(rv); done || err != nil {
 			return true, err
 		}
-		if q != nil {
-			alias := rv.Alias
-			if alias == nil {
-				alias = &pg_query.Alias{Aliasname: rv.Relname}
-			}
-			w.usesSettings = true
-			if r := q.GetRangeVar(); r != nil {
-				r.Alias = alias
-				n.Node = q.Node
-				return true, nil
-			}
-			n.Node = &pg_query.Node_RangeSubselect{RangeSubselect: &pg_query.RangeSubselect{Subquery: q, Alias: alias}}
-			return true, nil
+		if system {
+			return true, errf(pgerr.UndefinedTable, "relation \"%s\" does not exist", rangeVarName(rv))
 		}
+		return false, nil
 	}
 	if !system {
 		return false, nil
@@ -285,8 +291,31 @@ func (w *rewriter) systemRelation(rv *pg_query.RangeVar, n *pg_query.Node) (bool
 	return true, unsupported("system catalog relation %s is not available", rangeVarName(rv))
 }
 
-// rangeFunction checks the table functions of a FROM item.
-func (w *rewriter) rangeFunction(rf *pg_query.RangeFunction) error {
+// rangeFunction checks the functions of a FROM item and gives them
+// PostgreSQL's shape. n holds the item.
+func (w *rewriter) rangeFunction(n *pg_query.Node, rf *pg_query.RangeFunction) error {
+	if fc := singleFunction(rf); fc != nil {
+		_, name, err := funcName(fc)
+		if err != nil {
+			return err
+		}
+		if !tableFunctions[name] {
+			// A function returning one value is a one-row table in
+			// PostgreSQL (Grafana: string_to_array(...) s); DuckDB has
+			// that as a subquery. Functions the sandbox refuses are
+			// refused as such, and DuckDB refuses its own table functions
+			// where a value is expected.
+			if checkFunction(name, false) != nil {
+				return checkFunction(name, true)
+			}
+			n.Node = scalarFrom(rf, fc, name).Node
+			return w.walk(n)
+		}
+		if rf.Alias != nil && len(rf.Alias.Colnames) == 0 && (name == "generate_series" || name == "unnest") {
+			// PostgreSQL names the one column after the alias.
+			rf.Alias.Colnames = []*pg_query.Node{pg_query.MakeStrNode(rf.Alias.Aliasname)}
+		}
+	}
 	for _, item := range rf.Functions {
 		l := item.GetList()
 		if l == nil || len(l.Items) == 0 {
@@ -317,7 +346,93 @@ func (w *rewriter) rangeFunction(rf *pg_query.RangeFunction) error {
 			return err
 		}
 	}
+	if fc := singleFunction(rf); fc != nil && fc.Funcname[len(fc.Funcname)-1].GetString_().GetSval() == "generate_series" &&
+		int4Args(fc.Args) {
+		n.Node = int4Series(rf).Node
+	}
 	return nil
+}
+
+// singleFunction returns the call of a plain one-function FROM item.
+func singleFunction(rf *pg_query.RangeFunction) *pg_query.FuncCall {
+	if len(rf.Functions) != 1 || rf.Ordinality || rf.IsRowsfrom || len(rf.Coldeflist) > 0 {
+		return nil
+	}
+	items := rf.Functions[0].GetList().GetItems()
+	if len(items) == 0 {
+		return nil
+	}
+	return items[0].GetFuncCall()
+}
+
+// scalarFrom writes f(...) AS a(c) as (SELECT f(...) AS c) AS a.
+func scalarFrom(rf *pg_query.RangeFunction, fc *pg_query.FuncCall, name string) *pg_query.Node {
+	alias := &pg_query.Alias{Aliasname: name}
+	if rf.Alias != nil {
+		alias = &pg_query.Alias{Aliasname: rf.Alias.Aliasname}
+	}
+	col := alias.Aliasname
+	if rf.Alias != nil && len(rf.Alias.Colnames) == 1 {
+		col = rf.Alias.Colnames[0].GetString_().GetSval()
+	}
+	sel := &pg_query.SelectStmt{TargetList: []*pg_query.Node{pg_query.MakeResTargetNodeWithNameAndVal(col,
+		&pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: fc}}, -1)}}
+	return &pg_query.Node{Node: &pg_query.Node_RangeSubselect{RangeSubselect: &pg_query.RangeSubselect{
+		Subquery: &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel}}, Alias: alias}}}
+}
+
+// int4Args reports whether generate_series's arguments are integers
+// PostgreSQL types int4 (constants and int2/int4 casts; parameters take
+// the others' type), for which it returns int4 where DuckDB returns
+// BIGINT. node-postgres, for one, reads int8 as a string.
+func int4Args(args []*pg_query.Node) bool {
+	typed := false
+	for _, a := range args {
+		switch x := a.Node.(type) {
+		case *pg_query.Node_ParamRef:
+		case *pg_query.Node_AConst:
+			if _, ok := x.AConst.Val.(*pg_query.A_Const_Ival); !ok {
+				return false
+			}
+			typed = true
+		case *pg_query.Node_TypeCast:
+			names := x.TypeCast.GetTypeName().GetNames()
+			switch names[len(names)-1].GetString_().GetSval() {
+			case "int2", "int4", "int", "integer", "smallint":
+			default:
+				return false
+			}
+			if len(x.TypeCast.TypeName.ArrayBounds) > 0 {
+				return false
+			}
+			typed = true
+		default:
+			return false
+		}
+	}
+	return typed
+}
+
+// int4Series wraps generate_series(...) AS a(c) as (SELECT
+// CAST(generate_series AS integer) FROM generate_series(...)) AS a(c).
+func int4Series(rf *pg_query.RangeFunction) *pg_query.Node {
+	alias := rf.Alias
+	if alias == nil {
+		alias = &pg_query.Alias{Aliasname: "generate_series"}
+	}
+	if len(alias.Colnames) == 0 {
+		alias.Colnames = []*pg_query.Node{pg_query.MakeStrNode(alias.Aliasname)}
+	}
+	inner := &pg_query.RangeFunction{Functions: rf.Functions}
+	col := pg_query.MakeColumnRefNode([]*pg_query.Node{pg_query.MakeStrNode("generate_series")}, -1)
+	cast := &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{Arg: col,
+		TypeName: &pg_query.TypeName{Names: []*pg_query.Node{pg_query.MakeStrNode("int4")}, Typemod: -1, Location: -1}, Location: -1}}}
+	sel := &pg_query.SelectStmt{
+		TargetList: []*pg_query.Node{pg_query.MakeResTargetNodeWithNameAndVal("generate_series", cast, -1)},
+		FromClause: []*pg_query.Node{{Node: &pg_query.Node_RangeFunction{RangeFunction: inner}}},
+	}
+	return &pg_query.Node{Node: &pg_query.Node_RangeSubselect{RangeSubselect: &pg_query.RangeSubselect{
+		Subquery: &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel}}, Alias: alias}}}
 }
 
 // funcCall checks a function call against the sandbox and replaces the
@@ -330,6 +445,13 @@ func (w *rewriter) funcCall(n *pg_query.Node, fc *pg_query.FuncCall, tableFunc b
 	if schema == "pg_catalog" {
 		fc.Funcname = fc.Funcname[len(fc.Funcname)-1:]
 	}
+	if name == "format" && !tableFunc && schema != "information_schema" {
+		// DuckDB's format() is fmt's, not PostgreSQL's %s/%I/%L.
+		if repl := formatToConcat(fc.Args); repl != nil {
+			n.Node = repl.Node
+			return w.walk(n)
+		}
+	}
 	// The arguments first: whatever replaces the call may keep them.
 	if err := w.children(fc); err != nil {
 		return err
@@ -341,16 +463,11 @@ func (w *rewriter) funcCall(n *pg_query.Node, fc *pg_query.FuncCall, tableFunc b
 			}
 			return err
 		}
-	}
-	if sc := w.s.r.cfg.SystemCatalog; sc != nil {
-		repl, err := sc.Function(w.ctx, w.s.view(), schema, name, fc)
-		if err != nil {
-			return err
-		}
-		if repl != nil {
-			w.usesSettings = true
-			n.Node = repl.Node
-			return nil
+		if w.s.r.cfg.SystemCatalog != nil {
+			if ok, err := w.catalogFunction(fc, schema, name); ok || err != nil {
+				w.usesSettings = true
+				return err
+			}
 		}
 	}
 	if schema == "information_schema" {
@@ -366,7 +483,7 @@ func (w *rewriter) funcCall(n *pg_query.Node, fc *pg_query.FuncCall, tableFunc b
 // with the same meaning.
 var renamedFunctions = map[string]string{
 	"json_build_object": "json_object", "jsonb_build_object": "json_object",
-	"json_build_array": "json_array", "jsonb_build_array": "json_array",
+	"json_build_array": "json_array", "jsonb_build_array": "json_array", "btrim": "trim",
 }
 
 // funcName returns a call's lower-cased schema and name. Only pg_catalog

@@ -3,6 +3,7 @@ package sqlrouter
 import (
 	"crypto/rand"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,10 +30,10 @@ type Config struct {
 	// user name gets the same salt every time. Random when empty (salts
 	// then change at restart, which a prober can notice but not exploit).
 	Secret []byte
-	// SystemCatalog, when set, stands in for pg_catalog and
-	// information_schema relations and functions. Without it, references
-	// to them are refused (they would show DuckDB's own catalog).
-	SystemCatalog SystemCatalog
+	// SystemCatalog, when set, answers pg_catalog and information_schema
+	// (NewPGCatalog). Without it, references to them are refused (they
+	// would show DuckDB's own catalog).
+	SystemCatalog *PGCatalog
 	// Now is the clock for key expiry; time.Now when nil.
 	Now func() time.Time
 }
@@ -69,6 +70,8 @@ type Router struct {
 	cat     catalog.Store
 	log     *slog.Logger
 	metrics *metrics
+	// xids numbers transactions for txid_current().
+	xids atomic.Int64
 }
 
 // New returns a router over the engine and its catalog.

@@ -41,9 +41,22 @@ type Session struct {
 	// ends it (see quiesce).
 	active *portal
 	stmts  map[*stmt]struct{}
-	// cursors are the SQL cursors of the open transaction block.
+	// cursors are the SQL cursors: those of the open transaction block,
+	// and WITH HOLD ones until they are closed.
 	cursors map[string]*portal
-	closed  bool
+	// prepared are the statements of SQL PREPARE, by name.
+	prepared map[string]*stmt
+	closed   bool
+
+	// text is the query string of the statement being planned or run:
+	// error positions are offsets into it.
+	text string
+	// started and activity are what pg_stat_activity shows.
+	started  time.Time
+	activity struct {
+		query string
+		start time.Time
+	}
 }
 
 var _ Conn = (*Session)(nil)
@@ -55,7 +68,7 @@ func (r *Router) openSession(ctx context.Context, st Startup, who principal, pro
 	}
 	s := &Session{
 		r: r, startup: st, who: who, project: project, branch: branch, in: in,
-		gucs: newGUCState(), reported: map[string]string{}, stmts: map[*stmt]struct{}{},
+		gucs: newGUCState(), reported: map[string]string{}, stmts: map[*stmt]struct{}{}, started: time.Now(),
 		log: r.log.With("project", project, "branch", branch, "user", st.User),
 	}
 	s.database = st.Database

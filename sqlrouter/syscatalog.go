@@ -2,51 +2,303 @@ package sqlrouter
 
 import (
 	"context"
-
-	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
 
 	"github.com/duckstore/duckstore/engine"
+	"github.com/duckstore/duckstore/engine/duck"
+	"github.com/duckstore/duckstore/sqlrouter/pgcatalog"
 )
 
-// SystemCatalog stands in for PostgreSQL's pg_catalog and
-// information_schema. The rewriter asks it about every reference to a
-// relation in those schemas (and about unqualified names before buckets,
-// since pg_catalog is implicitly first on PostgreSQL's search path) and
-// about system functions it does not answer itself. What it returns
-// replaces the reference and is trusted: the sandbox does not walk it, so
-// it must be built from catalog data (for example a VALUES list), never
-// from DuckDB's own metadata functions, which show attachment aliases.
-type SystemCatalog interface {
-	// Relation returns what stands in for schema.name in FROM, or nil when
-	// the relation is not emulated: a query (a SelectStmt node), or a
-	// RangeVar naming a relation the SystemCatalog made (for example in a
-	// database it attached for the session). schema is "pg_catalog",
-	// "information_schema", or "" for an unqualified name.
-	Relation(ctx context.Context, v SessionView, schema, name string) (*pg_query.Node, error)
-	// Function returns an expression that replaces the call, or nil when
-	// the function is not emulated. schema is "", "pg_catalog" or
-	// "information_schema". The call's arguments are already rewritten
-	// and may be used in the replacement.
-	Function(ctx context.Context, v SessionView, schema, name string, call *pg_query.FuncCall) (*pg_query.Node, error)
-	// Cast returns an expression that replaces arg::typ, or nil to keep
-	// the cast: it is how reg* types ('t'::regclass, oid::regtype) are
-	// answered. typ is the type's last name, lower case; arg is already
-	// rewritten.
-	Cast(ctx context.Context, v SessionView, typ string, arg *pg_query.Node) (*pg_query.Node, error)
+// PGCatalog is PostgreSQL's pg_catalog and information_schema for the
+// router's sessions, built by package pgcatalog into in-memory databases
+// attached to each project's DuckDB instance:
+//
+//   - one static database per instance holds PostgreSQL's built-in rows
+//     (pgcatalog.BuildStatic, about 170 ms, on the instance's first
+//     catalog query);
+//   - one catalog per branch, catalog generation, user, database and
+//     read-only flag holds the snapshot's relations (pgcatalog.BuildShared)
+//     and is shared by every session that matches. It is built when a
+//     statement first references the catalog after the generation moved,
+//     never at connect or for ordinary queries, and detached once no plan
+//     uses it and a newer one replaced it;
+//   - what depends on the session (search path, settings, cursors,
+//     prepared statements, pg_stat_activity) is loaded into the shared
+//     catalog by pgcatalog.UpdateSession, under the catalog's lock, only
+//     when the statement about to run reads a part that differs from what
+//     is loaded (session.go's catalogSession). Statements that read such
+//     parts run to completion under that lock, their rows buffered, so a
+//     client that leaves a portal suspended never holds it.
+//
+// The router rewrites statements onto it (syscatalog_rewrite.go). A
+// session sees exactly its project and branch: the snapshot comes from
+// the engine's branch-aware resolver, and another project's catalog lives
+// in another instance.
+type PGCatalog struct {
+	log   *slog.Logger
+	start time.Time
+
+	mu    sync.Mutex
+	insts map[string]*instCatalog // by project
 }
 
-// SessionView is what a SystemCatalog may know about the session asking.
-type SessionView struct {
-	Engine     *engine.Engine
-	ProjectID  string
-	BranchID   string
-	User       string
-	Database   string
-	SearchPath []string // as set, unquoted; "$user" not expanded
+// NewPGCatalog returns the system catalog for Config.SystemCatalog.
+func NewPGCatalog(log *slog.Logger) *PGCatalog {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &PGCatalog{log: log, start: time.Now(), insts: map[string]*instCatalog{}}
 }
 
-func (s *Session) view() SessionView {
-	path, _ := splitIdentList(s.mustSetting("search_path"))
-	return SessionView{Engine: s.r.eng, ProjectID: s.project, BranchID: s.branch, User: s.startup.User,
-		Database: s.database, SearchPath: path}
+// instCatalog is the catalog state of one project instance.
+type instCatalog struct {
+	pc *PGCatalog
+	in *engine.Instance
+
+	// mu guards everything below and is held while a catalog is built, so
+	// that concurrent first queries build it once.
+	mu     sync.Mutex
+	conn   *duck.Conn // builds and detaches
+	static string     // the BuildStatic database, "" until built
+	slots  map[slotKey]*catalogSlot
+	seq    int
+}
+
+// slotKey is what a shared catalog is built for, besides the generation.
+type slotKey struct {
+	branch, user, database string
+	readOnly               bool
+}
+
+// catalogSlot is one built catalog.
+type catalogSlot struct {
+	ic    *instCatalog
+	key   slotKey
+	gen   uint64
+	alias string
+	// snap is the snapshot without its tables (UpdateSession needs the
+	// buckets, user and database only).
+	snap pgcatalog.Snapshot
+
+	refs    int  // guarded by ic.mu
+	retired bool // guarded by ic.mu: a newer generation replaced it
+
+	// sem is the catalog's lock: held while the session state is loaded
+	// and a statement that reads it runs. A channel, so waiting for it
+	// respects the statement's context.
+	sem    chan struct{}
+	conn   *duck.Conn // runs UpdateSession; used only under sem
+	loaded [numParts]string
+}
+
+// acquire returns the catalog the session reads now, building it if the
+// catalog generation moved, with a reference the caller must release.
+func (pc *PGCatalog) acquire(ctx context.Context, s *Session) (*catalogSlot, error) {
+	ic := pc.instance(s.in)
+	key := slotKey{branch: s.branch, user: s.startup.User, database: s.database, readOnly: s.who.readOnly()}
+	// The generation is read before the snapshot: a change racing with the
+	// build leaves the catalog marked older, so it is rebuilt next time.
+	gen := s.r.cat.Generation(s.project)
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	if sl := ic.slots[key]; sl != nil && sl.gen == gen {
+		sl.refs++
+		return sl, nil
+	}
+	sl, err := ic.build(ctx, s, key, gen)
+	if err != nil {
+		return nil, err
+	}
+	if old := ic.slots[key]; old != nil {
+		old.retired = true
+		ic.detachIfUnused(old)
+	}
+	ic.slots[key] = sl
+	sl.refs++
+	return sl, nil
+}
+
+// release drops a reference taken by acquire.
+func (sl *catalogSlot) release() {
+	ic := sl.ic
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	sl.refs--
+	ic.detachIfUnused(sl)
+}
+
+// instance returns the catalog state of the session's instance; a project
+// whose instance was closed and opened again starts afresh.
+func (pc *PGCatalog) instance(in *engine.Instance) *instCatalog {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	ic := pc.insts[in.Project()]
+	if ic == nil || ic.in != in {
+		ic = &instCatalog{pc: pc, in: in, slots: map[slotKey]*catalogSlot{}}
+		pc.insts[in.Project()] = ic
+	}
+	return ic
+}
+
+// build makes the catalog of one branch and generation. ic.mu is held.
+func (ic *instCatalog) build(ctx context.Context, s *Session, key slotKey, gen uint64) (*catalogSlot, error) {
+	start := time.Now()
+	if ic.conn == nil {
+		conn, err := ic.in.Conn()
+		if err != nil {
+			return nil, err
+		}
+		ic.conn = conn
+	}
+	if ic.static == "" {
+		if _, err := ic.conn.Exec(ctx, "ATTACH ':memory:' AS pgc_static"); err != nil {
+			return nil, catalogError(err)
+		}
+		if err := pgcatalog.BuildStatic(ctx, ic.conn, "pgc_static"); err != nil {
+			ic.conn.Exec(context.WithoutCancel(ctx), "DETACH pgc_static")
+			return nil, catalogError(err)
+		}
+		ic.static = "pgc_static"
+	}
+	snap, err := catalogSnapshot(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	ic.seq++
+	alias := "pgc_" + strconv.Itoa(ic.seq)
+	if _, err := ic.conn.Exec(ctx, "ATTACH ':memory:' AS "+alias); err != nil {
+		return nil, catalogError(err)
+	}
+	snap.Session = s.catalogSession()
+	if err := pgcatalog.BuildShared(ctx, ic.conn, alias, ic.static, snap); err != nil {
+		ic.conn.Exec(context.WithoutCancel(ctx), "DETACH "+alias)
+		return nil, catalogError(err)
+	}
+	conn, err := ic.in.Conn()
+	if err != nil {
+		ic.conn.Exec(context.WithoutCancel(ctx), "DETACH "+alias)
+		return nil, err
+	}
+	sl := &catalogSlot{ic: ic, key: key, gen: gen, alias: alias, sem: make(chan struct{}, 1), conn: conn}
+	sl.snap = *snap
+	sl.snap.Tables = nil
+	sl.loaded = fingerprints(&snap.Session)
+	ic.pc.log.Debug("system catalog built", "project", s.project, "branch", key.branch, "generation", gen,
+		"tables", len(snap.Tables), "took", time.Since(start))
+	return sl, nil
+}
+
+// detachIfUnused detaches a replaced catalog nobody uses. ic.mu is held.
+func (ic *instCatalog) detachIfUnused(sl *catalogSlot) {
+	if !sl.retired || sl.refs > 0 || sl.conn == nil {
+		return
+	}
+	sl.conn.Close()
+	sl.conn = nil
+	// A session whose open transaction read the catalog may still hold it;
+	// the detach then fails and the memory stays until the instance closes.
+	if _, err := ic.conn.Exec(context.Background(), "DETACH "+sl.alias); err != nil {
+		ic.pc.log.Warn("could not detach a replaced system catalog", "alias", sl.alias, "err", err)
+	}
+}
+
+// catalogError reports a failure to build the catalog: an internal error,
+// not the client's.
+func catalogError(err error) error {
+	return fmt.Errorf("system catalog: %w", engine.Error(err))
+}
+
+// catalogSnapshot is what the session may see, as pgcatalog shows it: the
+// buckets and tables of its project and branch.
+func catalogSnapshot(ctx context.Context, s *Session) (*pgcatalog.Snapshot, error) {
+	buckets, err := s.r.eng.Buckets(ctx, s.project, s.branch)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := s.r.eng.Tables(ctx, s.project, s.branch, "")
+	if err != nil {
+		return nil, err
+	}
+	ro := s.who.readOnly()
+	snap := &pgcatalog.Snapshot{Database: s.database, User: s.startup.User, HidePublic: true}
+	ids := make(map[string]int64, len(buckets))
+	for _, b := range buckets {
+		if shadowedBucket(b.Name) {
+			// PostgreSQL reserves these schema names; such a bucket is
+			// reachable by its folded alias only.
+			continue
+		}
+		ids[b.Name] = b.ID
+		pb := pgcatalog.BucketFromCatalog(b)
+		pb.ReadOnly = ro
+		snap.Buckets = append(snap.Buckets, pb)
+	}
+	snap.Tables = make([]pgcatalog.Table, 0, len(tables))
+	for _, t := range tables {
+		id, ok := ids[t.Bucket]
+		if !ok {
+			continue
+		}
+		pt := pgcatalog.TableFromCatalog(t, id)
+		// Row counts are unknown until ANALYZE in PostgreSQL too (-1).
+		pt.Bytes = s.r.eng.FileSize(t)
+		pt.ReadOnly = ro
+		snap.Tables = append(snap.Tables, pt)
+	}
+	return snap, nil
+}
+
+func shadowedBucket(name string) bool {
+	return name == "information_schema" || len(name) >= 3 && name[:3] == "pg_"
+}
+
+// catalogParts are the parts of a session's state the catalog shows; a
+// statement needs the ones it reads loaded (see catalogSlot.run).
+type catalogPart int
+
+const (
+	partPath     catalogPart = iota // search_path: visibility, reg* names
+	partSettings                    // pg_settings
+	partActivity                    // pg_stat_activity
+	partCursors                     // pg_cursors
+	partPrepared                    // pg_prepared_statements
+	numParts
+)
+
+// catalogNeeds is a set of parts.
+type catalogNeeds uint8
+
+func (n catalogNeeds) has(p catalogPart) bool { return n&(1<<p) != 0 }
+
+// run runs fn under the catalog's lock with the session state the
+// statement reads loaded: UpdateSession runs only when a needed part
+// differs from what the catalog holds.
+func (sl *catalogSlot) run(ctx context.Context, s *Session, needs catalogNeeds, fn func() error) error {
+	select {
+	case sl.sem <- struct{}{}:
+	case <-ctx.Done():
+		return clientError(ctx, ctx.Err(), nil)
+	}
+	defer func() { <-sl.sem }()
+	sess := s.catalogSession()
+	fp := fingerprints(&sess)
+	stale := false
+	for p := catalogPart(0); p < numParts; p++ {
+		if needs.has(p) && fp[p] != sl.loaded[p] {
+			stale = true
+		}
+	}
+	if stale {
+		snap := sl.snap
+		snap.Session = sess
+		if err := pgcatalog.UpdateSession(ctx, sl.conn, sl.alias, &snap); err != nil {
+			return catalogError(err)
+		}
+		sl.loaded = fp
+	}
+	return fn()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -51,6 +52,8 @@ const (
 
 type transaction struct {
 	state     txState
+	start     time.Time
+	xid       int64 // txid_current(), assigned on first use
 	readOnly  bool
 	isolation string
 	holds
@@ -74,6 +77,18 @@ func (s *Session) TxStatus() TxStatus {
 }
 
 func (s *Session) inTx() bool { return s.tx.state != txNone }
+
+// txid is txid_current(): a transaction block keeps its number, and each
+// statement outside one is a transaction of its own.
+func (s *Session) txid() int64 {
+	if !s.inTx() {
+		return s.r.xids.Add(1) + 1000
+	}
+	if s.tx.xid == 0 {
+		s.tx.xid = s.r.xids.Add(1) + 1000
+	}
+	return s.tx.xid
+}
 
 func (s *Session) txIsolation() string {
 	if s.inTx() && s.tx.isolation != "" {
@@ -151,7 +166,7 @@ func (s *Session) begin(ctx context.Context, modes []*pg_query.Node) error {
 	if _, err := s.conn.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
 		return clientError(ctx, err, nil)
 	}
-	s.tx = transaction{state: txOpen}
+	s.tx = transaction{state: txOpen, start: time.Now()}
 	s.tx.readOnly = s.mustSetting("default_transaction_read_only") == "on"
 	s.tx.isolation = s.mustSetting("default_transaction_isolation")
 	s.gucTxBegin()

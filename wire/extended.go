@@ -220,7 +220,12 @@ func (c *conn) handleDescribe(m *pgproto3.Describe) error {
 	case 'P':
 		pt, ok := c.portals[m.Name]
 		if !ok {
-			return c.extendedError(pgerr.New(pgerr.InvalidCursorName, "portal %q does not exist", m.Name))
+			fields, isCursor := c.sess.CursorFields(m.Name)
+			if !isCursor {
+				return c.extendedError(pgerr.New(pgerr.InvalidCursorName, "portal %q does not exist", m.Name))
+			}
+			c.describeRows(fields, nil)
+			break
 		}
 		c.describeRows(pt.fields(), pt.formats)
 	default:

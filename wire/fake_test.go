@@ -272,7 +272,9 @@ func (c *fakeConn) Params() []sqlrouter.Param {
 	return []sqlrouter.Param{{Name: "server_version", Value: "15.8 (duckstore)"}}
 }
 func (c *fakeConn) Format() sqlrouter.FormatSettings { return c.fs }
-func (c *fakeConn) StatementTimeout() time.Duration  { return c.timeout }
+
+func (c *fakeConn) CursorFields(string) ([]sqlrouter.Field, bool) { return nil, false }
+func (c *fakeConn) StatementTimeout() time.Duration               { return c.timeout }
 func (c *fakeConn) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

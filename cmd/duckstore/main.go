@@ -197,6 +197,9 @@ func startPG(ctx context.Context, cfg *config, log *slog.Logger, reg prometheus.
 	router := sqlrouter.New(sqlrouter.Config{
 		Logger: log.With("component", "sqlrouter"), Registerer: reg,
 		Version: version, LockTimeout: cfg.LockTimeout, Secret: secret,
+		// pg_catalog and information_schema, built per project and branch
+		// when a client first reads them.
+		SystemCatalog: sqlrouter.NewPGCatalog(log.With("component", "pgcatalog")),
 	}, eng)
 	var tlsCfg *tls.Config
 	if cfg.TLSCert != "" {
