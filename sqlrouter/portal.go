@@ -109,7 +109,7 @@ type plan struct {
 	fields      []Field
 	params      []uint32
 	paramTypes  []duck.Type
-	cat         *catalogUse          // the system catalog it reads, if any
+	cat         *catalogUse           // the system catalog it reads, if any
 	colRefs     []*pg_query.ColumnRef // to position errors naming columns
 
 	ds     *duck.Stmt

@@ -59,9 +59,9 @@ type rewriter struct {
 	colRefs      []*pg_query.ColumnRef
 	usesSettings bool
 	// cat is the system catalog the statement reads, if any.
-	cat *catalogUse
-	effects      []func() error
-	locking      bool // SELECT ... FOR UPDATE/SHARE
+	cat     *catalogUse
+	effects []func() error
+	locking bool // SELECT ... FOR UPDATE/SHARE
 }
 
 func (s *Session) newRewriter(ctx context.Context, res *resolver) *rewriter {
