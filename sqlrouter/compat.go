@@ -309,8 +309,8 @@ func formatToConcat(args []*pg_query.Node) *pg_query.Node {
 		case 'L':
 			arg = pg_query.MakeFuncCallNode([]*pg_query.Node{pg_query.MakeStrNode("quote_nullable")}, []*pg_query.Node{arg}, -1)
 		case 's':
-			arg = pg_query.MakeFuncCallNode([]*pg_query.Node{pg_query.MakeStrNode("coalesce")},
-				[]*pg_query.Node{arg, pg_query.MakeAConstStrNode("", -1)}, -1)
+			arg = &pg_query.Node{Node: &pg_query.Node_CoalesceExpr{CoalesceExpr: &pg_query.CoalesceExpr{
+				Args: []*pg_query.Node{arg, pg_query.MakeAConstStrNode("", -1)}, Location: -1}}}
 		default:
 			return nil
 		}

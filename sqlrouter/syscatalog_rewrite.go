@@ -175,7 +175,14 @@ func (w *rewriter) catalogCast(tc *pg_query.TypeCast) (*pg_query.Node, error) {
 		return nil, err
 	}
 	cu.locked = true
-	return pg_query.MakeFuncCallNode(catalogName(cu.slot.alias, macro), []*pg_query.Node{tc.Arg}, tc.Location), nil
+	arg := tc.Arg
+	if arg.GetParamRef() != nil {
+		// $1::regtype: DuckDB cannot type a parameter a macro only passes
+		// on, and would leave the whole result undescribed. The client
+		// sends the name as text.
+		arg = &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{Arg: arg, TypeName: textTypeName(), Location: -1}}}
+	}
+	return pg_query.MakeFuncCallNode(catalogName(cu.slot.alias, macro), []*pg_query.Node{arg}, tc.Location), nil
 }
 
 // stringish reports whether a cast's argument is text, so that a reg* cast
