@@ -16,8 +16,14 @@ run: build
 
 test: lint test-go fuzz
 
+# e2e's TestMain writes how many client checks each suite ran against
+# each target to CLIENT_CHECKS; go test shows a passing package's output
+# only with -v, so it is printed here.
+CLIENT_CHECKS := $(CURDIR)/bin/client-checks.txt
 test-go: build
-	$(GO) test -count=1 -timeout 12m ./...
+	@rm -f $(CLIENT_CHECKS)
+	CLIENT_CHECKS=$(CLIENT_CHECKS) $(GO) test -count=1 -timeout 12m ./...
+	@cat $(CLIENT_CHECKS) 2>/dev/null || true
 
 # go test replays each fuzz target's committed corpus (wire/testdata/fuzz);
 # this also runs every target briefly in search of new inputs.

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -365,6 +366,7 @@ func (sharedT) Cleanup(func()) {}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	printCheckCounts()
 	if shared != nil {
 		if err := shared.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -374,4 +376,42 @@ func TestMain(m *testing.M) {
 	}
 	pgtest.StopShared()
 	os.Exit(code)
+}
+
+// printCheckCounts prints how many client checks each suite ran against
+// each target, and writes the same to the file $CLIENT_CHECKS names (make
+// test prints it: go test hides a passing package's output).
+func printCheckCounts() {
+	if len(checkCounts) == 0 {
+		return
+	}
+	suites := map[string]map[string]int{}
+	var names []string
+	for key, n := range checkCounts {
+		suite, target, _ := strings.Cut(key, "/")
+		if suites[suite] == nil {
+			suites[suite] = map[string]int{}
+			names = append(names, suite)
+		}
+		suites[suite][target] += n
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("client checks (suite: per target)\n")
+	total := map[string]int{}
+	for _, suite := range names {
+		pg := fmt.Sprintf("%4d", suites[suite]["postgres"])
+		if _, ok := suites[suite]["postgres"]; !ok {
+			pg = "   -"
+		}
+		fmt.Fprintf(&b, "  %-22s duckstore %4d   postgres %s\n", suite, suites[suite]["duckstore"], pg)
+		for target, n := range suites[suite] {
+			total[target] += n
+		}
+	}
+	fmt.Fprintf(&b, "  %-22s duckstore %4d   postgres %4d\n", "total", total["duckstore"], total["postgres"])
+	fmt.Print(b.String())
+	if path := os.Getenv("CLIENT_CHECKS"); path != "" {
+		os.WriteFile(path, []byte(b.String()), 0o644)
+	}
 }
