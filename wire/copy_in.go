@@ -141,7 +141,7 @@ type copyConverter interface {
 func newCopyConverter(spec *sqlrouter.CopySpec, out *csvOut, maxRow int) copyConverter {
 	switch spec.Format {
 	case sqlrouter.CopyCSV:
-		return &csvCopyIn{spec: spec, out: out, maxRow: maxRow, skipHeader: spec.Header}
+		return &csvCopyIn{spec: spec, out: out, maxRow: maxRow, skipHeader: spec.Header, passThrough: canonicalDialect(spec)}
 	case sqlrouter.CopyBinary:
 		return &binaryCopyIn{spec: spec, out: out, maxRow: maxRow}
 	}
@@ -153,7 +153,8 @@ func badCopy(format string, args ...any) error {
 }
 
 // csvOut writes canonical CSV: comma separated, NULL as an unquoted empty
-// field, every other value quoted with quotes doubled, LF after each row.
+// field, the empty string and values holding a comma, quote or line break
+// quoted with quotes doubled, other values as they are, LF after each row.
 // It checks the number of fields of each row.
 type csvOut struct {
 	w      *bufio.Writer
@@ -180,6 +181,12 @@ func (o *csvOut) value(v []byte) error {
 	if err := o.sep(); err != nil {
 		return err
 	}
+	if len(v) > 0 && !needsQuotes(v) {
+		// Quoting only what needs it spares the writes here and DuckDB's
+		// quote handling when it parses the file.
+		_, err := o.w.Write(v)
+		return err
+	}
 	o.w.WriteByte('"')
 	for {
 		i := indexByte(v, '"')
@@ -200,6 +207,18 @@ func (o *csvOut) endRow() error {
 	}
 	o.field = 0
 	return o.w.WriteByte('\n')
+}
+
+// needsQuotes reports whether a non-empty value must be quoted in
+// canonical CSV: it holds a comma, a quote or a line break.
+func needsQuotes(v []byte) bool {
+	for _, c := range v {
+		switch c {
+		case ',', '"', '\n', '\r':
+			return true
+		}
+	}
+	return false
 }
 
 func indexByte(b []byte, c byte) int {

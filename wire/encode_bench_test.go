@@ -1,7 +1,11 @@
 package wire
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/binary"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,5 +182,87 @@ func BenchmarkRowsWide(b *testing.B) {
 	}{{"text", formatText}, {"binary", formatBinary}} {
 		b.Run(f.name+"/fast", func(b *testing.B) { benchmarkWide(b, f.format, false) })
 		b.Run(f.name+"/general", func(b *testing.B) { benchmarkWide(b, f.format, true) })
+	}
+}
+
+// BenchmarkCopyInCSV converts 10,000 CSV rows shaped like cmd/duckbench's
+// load file (ten columns, some quoted, some NULL) into canonical CSV: as
+// they pass through, and decoded and re-quoted field by field.
+func BenchmarkCopyInCSV(b *testing.B) {
+	var data []byte
+	for i := 0; i < 10000; i++ {
+		data = append(data, strconv.Itoa(i)+",7919,123.45,79.19,customer "+strconv.Itoa(i)+"xxxx,true,2020-01-02,"+
+			"2020-01-01 00:00:01,2020-01-01 00:00:03+00,"...)
+		if i%5 != 0 {
+			data = append(data, "\"note, "+strconv.Itoa(i)+"\""...)
+		}
+		data = append(data, '\n')
+	}
+	fields := make([]sqlrouter.Field, 10)
+	for i := range fields {
+		fields[i] = sqlrouter.Field{Name: "c" + strconv.Itoa(i), TypeOID: oidText}
+	}
+	spec := withCopyDefaults(sqlrouter.CopySpec{In: true, Format: sqlrouter.CopyCSV, Fields: fields})
+	for _, pass := range []bool{true, false} {
+		name := map[bool]string{true: "pass-through", false: "decoded"}[pass]
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				bw := bufio.NewWriterSize(io.Discard, flushThreshold)
+				conv := newCopyConverter(&spec, &csvOut{w: bw, n: len(fields), fields: fields}, 1<<20)
+				conv.(*csvCopyIn).passThrough = pass
+				for off := 0; off < len(data); off += 65536 {
+					if err := conv.write(data[off:min(off+65536, len(data))]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := conv.finish(); err != nil {
+					b.Fatal(err)
+				}
+				bw.Flush()
+			}
+		})
+	}
+}
+
+// BenchmarkCopyInBinary converts 10,000 binary COPY tuples of the ten
+// columns of cmd/duckbench's table into canonical CSV.
+func BenchmarkCopyInBinary(b *testing.B) {
+	rec, fields := wideBatch()
+	// The tuples are what duckstore's own COPY TO STDOUT (FORMAT binary)
+	// writes: the row encoder's binary values with a field count.
+	var rows bytes.Buffer
+	w := newWriter(&rows)
+	formats := make([]int16, len(fields))
+	for i := range formats {
+		formats[i] = formatBinary
+	}
+	sink := newRowSink(context.Background(), w, fields, formats, defaultFormat())
+	if err := sink.WriteRows(rec, 0, int(rec.NumRows())); err != nil {
+		b.Fatal(err)
+	}
+	w.flush()
+	data := append([]byte(nil), binaryCopySignature...)
+	data = append(data, 0, 0, 0, 0, 0, 0, 0, 0)
+	for buf := rows.Bytes(); len(buf) > 0; {
+		n := int(binary.BigEndian.Uint32(buf[1:]))
+		data = append(data, buf[5:1+n]...) // a DataRow's body is a tuple
+		buf = buf[1+n:]
+	}
+	data = append(data, 0xff, 0xff)
+	spec := sqlrouter.CopySpec{In: true, Format: sqlrouter.CopyBinary, Fields: fields}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		bw := bufio.NewWriterSize(io.Discard, flushThreshold)
+		conv := newCopyConverter(&spec, &csvOut{w: bw, n: len(fields), fields: fields}, 1<<20)
+		for off := 0; off < len(data); off += 65536 {
+			if err := conv.write(data[off:min(off+65536, len(data))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := conv.finish(); err != nil {
+			b.Fatal(err)
+		}
+		bw.Flush()
 	}
 }

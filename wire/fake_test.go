@@ -558,7 +558,8 @@ func (p *fakePortal) CopyIn(ctx context.Context, r io.Reader) (sqlrouter.Result,
 }
 
 // readCanonicalCSV parses wire's CSV strictly: it fails on anything wire
-// should never produce.
+// should never produce. Values are quoted, except those COPY csv passes on
+// unchanged, which are unquoted and hold no quote or carriage return.
 func readCanonicalCSV(r *bufio.Reader, n int) ([][]*string, error) {
 	var rows [][]*string
 	for {
@@ -597,7 +598,25 @@ func readCanonicalCSV(r *bufio.Reader, n int) ([][]*string, error) {
 					return nil, fmt.Errorf("bad byte %q after a quoted value", c)
 				}
 			default:
-				return nil, fmt.Errorf("unquoted byte %q in canonical CSV", c)
+				// An unquoted value (COPY csv passes simple records on as
+				// they came): up to the next comma or line end, without
+				// quotes or carriage returns.
+				v := []byte{c}
+				for {
+					c, err = r.ReadByte()
+					if err != nil {
+						return nil, fmt.Errorf("unterminated record: %w", err)
+					}
+					if c == ',' || c == '\n' {
+						break
+					}
+					if c == '"' || c == '\r' {
+						return nil, fmt.Errorf("byte %q in an unquoted value", c)
+					}
+					v = append(v, c)
+				}
+				s := string(v)
+				rec = append(rec, &s)
 			}
 			if c == '\n' {
 				break
