@@ -39,7 +39,9 @@ const (
 	opNoop               // accepted and ignored: VACUUM, ANALYZE, DEALLOCATE ALL, ...
 	opLock               // LOCK TABLE: the tables' write locks for the transaction
 	opCursor             // DECLARE ... CURSOR and CLOSE
-	opFetch              // FETCH from a cursor
+	opFetch              // FETCH or MOVE on a cursor
+	opPrepare            // PREPARE and DEALLOCATE
+	opExecute            // EXECUTE of a PREPAREd statement
 	opRefuse             // fails when run (unsupported or denied)
 )
 
@@ -97,18 +99,29 @@ func classify(n *pg_query.Node) class {
 			return class{kind: kindUtility, op: opNoop, tag: "VACUUM"}
 		}
 		return class{kind: kindUtility, op: opNoop, tag: "ANALYZE"}
+	case *pg_query.Node_PrepareStmt:
+		return class{kind: kindUtility, op: opPrepare, tag: "PREPARE"}
+	case *pg_query.Node_ExecuteStmt:
+		return class{kind: kindRead, op: opExecute, tag: "EXECUTE"}
 	case *pg_query.Node_DeallocateStmt:
 		if x.DeallocateStmt.Name == "" {
-			return class{kind: kindUtility, op: opNoop, tag: "DEALLOCATE ALL"}
+			return class{kind: kindUtility, op: opPrepare, tag: "DEALLOCATE ALL"}
 		}
-		return refuse(kindUtility, unsupported("SQL-level prepared statements are not supported; use the extended query protocol"))
-	case *pg_query.Node_ListenStmt, *pg_query.Node_NotifyStmt:
-		return refuse(kindUtility, unsupported("LISTEN and NOTIFY are not supported"))
+		return class{kind: kindUtility, op: opPrepare, tag: "DEALLOCATE"}
+	case *pg_query.Node_ListenStmt:
+		// Nothing is ever notified here, so listening waits for nothing;
+		// pools and ORMs send it regardless.
+		return class{kind: kindUtility, op: opNoop, tag: "LISTEN"}
+	case *pg_query.Node_NotifyStmt:
+		return refuse(kindUtility, unsupported("NOTIFY is not supported"))
 	case *pg_query.Node_UnlistenStmt:
 		return class{kind: kindUtility, op: opNoop, tag: "UNLISTEN"}
 	case *pg_query.Node_DeclareCursorStmt:
 		return class{kind: kindRead, op: opCursor, tag: "DECLARE CURSOR"}
 	case *pg_query.Node_FetchStmt:
+		if x.FetchStmt.Ismove {
+			return class{kind: kindUtility, op: opFetch, tag: "MOVE"}
+		}
 		return class{kind: kindRead, op: opFetch, tag: "FETCH"}
 	case *pg_query.Node_ClosePortalStmt:
 		return class{kind: kindUtility, op: opCursor, tag: "CLOSE CURSOR"}

@@ -39,8 +39,10 @@
 //     indexes, sequences and functions are refused with 0A000. DDL inside a
 //     transaction block takes effect at once; ROLLBACK undoes creations and
 //     renames, ALTER of columns runs inside the transaction.
-//   - Cursors (cursor.go): DECLARE ... CURSOR, FETCH [FORWARD] n and CLOSE
-//     in a transaction block, streaming like portals.
+//   - Cursors (cursor.go): DECLARE ... CURSOR, FETCH and MOVE [FORWARD] n
+//     and CLOSE, streaming like portals; WITH HOLD ones are read into
+//     memory and outlive their transaction. PREPARE, EXECUTE and
+//     DEALLOCATE (prepare.go) keep statements by name.
 //   - Settings (guc.go, set.go): PostgreSQL's run-time parameters live in
 //     the session and are never sent to DuckDB, whose configuration is
 //     locked.

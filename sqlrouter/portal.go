@@ -153,8 +153,10 @@ type portal struct {
 	text   *textResult
 	// COPY FROM STDIN loads through copyIn.
 	copyIn func(ctx context.Context, r io.Reader) (Result, error)
-	// FETCH sends rows of a cursor's portal.
+	// FETCH sends rows of a cursor's portal, EXECUTE those of sub, the
+	// portal of its prepared statement.
 	fetch func(ctx context.Context, sink RowSink) (Result, error)
+	sub   *portal
 
 	// DuckDB statements stream from rows.
 	plan   *plan
@@ -162,6 +164,7 @@ type portal struct {
 	ownDS  bool
 	rows   rowSource
 	hold   bool // a cursor WITH HOLD: its rows are buffered
+	inTx   bool // a cursor declared in a transaction block
 	rec    arrow.RecordBatch
 	off    int64
 	sent   int64 // rows sent by the last Execute
@@ -224,6 +227,8 @@ func (st *stmt) bind(ctx context.Context, args []any) (*portal, error) {
 		return p, st.bindCopyIn(ctx, p)
 	case opFetch:
 		return p, st.bindFetch(p)
+	case opExecute:
+		return p, st.bindExecute(ctx, p)
 	}
 	p.run = func(ctx context.Context) (Result, error) { return s.runUtility(ctx, st, p) }
 	return p, nil
@@ -450,7 +455,11 @@ func (p *portal) executeQuery(ctx context.Context, sink RowSink, maxRows int) (R
 			p.finish()
 			return Result{}, err
 		}
-		p.rows, s.active = rows, p
+		p.rows = rows
+		if _, buffered := rows.(*bufferedRows); !buffered {
+			// Only DuckDB's own result occupies the connection.
+			s.active = p
+		}
 	}
 	if !p.plan.rows {
 		for p.rows.Next() {
@@ -620,6 +629,9 @@ func (p *portal) finish() {
 	p.own.release()
 	if p.cancel != nil {
 		p.cancel()
+	}
+	if p.sub != nil {
+		p.sub.Close()
 	}
 	p.done = true
 }

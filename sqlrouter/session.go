@@ -262,6 +262,7 @@ func (s *Session) Close() error {
 		return nil
 	}
 	s.quiesce(nil)
+	s.closeCursors(func(*portal) bool { return true })
 	for st := range s.stmts {
 		st.Close()
 	}

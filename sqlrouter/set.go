@@ -13,6 +13,7 @@ import (
 // runUtility runs a statement the router answers itself.
 func (s *Session) runUtility(ctx context.Context, st *stmt, p *portal) (Result, error) {
 	node := cloneNode(st.node)
+	s.text = st.query
 	switch st.cls.op {
 	case opTx:
 		return s.runTx(ctx, node.GetTransactionStmt(), st.cls.tag)
@@ -30,9 +31,14 @@ func (s *Session) runUtility(ctx context.Context, st *stmt, p *portal) (Result, 
 		return s.runExplain(ctx, node.GetExplainStmt(), p)
 	case opNoop:
 		return s.runNoop(ctx, node, st.cls.tag)
+	case opPrepare:
+		if pr := node.GetPrepareStmt(); pr != nil {
+			return s.prepareSQL(ctx, pr, st.sql)
+		}
+		return s.deallocate(node.GetDeallocateStmt(), st.cls.tag)
 	case opCursor:
 		if d := node.GetDeclareCursorStmt(); d != nil {
-			return s.declareCursor(ctx, d)
+			return s.declareCursor(ctx, d, st.sql)
 		}
 		return s.closeCursor(node.GetClosePortalStmt())
 	}
@@ -55,6 +61,10 @@ func staticFields(st *stmt) []Field {
 		return textFields("QUERY PLAN")
 	case opFetch:
 		return st.s.cursorFields(st.node.GetFetchStmt())
+	case opExecute:
+		if ps := st.s.prepared[st.node.GetExecuteStmt().GetName()]; ps != nil {
+			return ps.Fields()
+		}
 	}
 	return nil
 }
@@ -175,6 +185,10 @@ func (s *Session) discard(d *pg_query.DiscardStmt, tag string) (Result, error) {
 		if s.inTx() {
 			return Result{}, errf(pgerr.ActiveSQLTransaction, "DISCARD ALL cannot run inside a transaction block")
 		}
+		// CLOSE ALL, DEALLOCATE ALL and RESET ALL, as connection pools
+		// expect of it.
+		s.closeCursors(func(*portal) bool { return true })
+		s.deallocateAll()
 		s.resetAllGUCs()
 	}
 	return Result{Tag: tag}, nil

@@ -201,7 +201,10 @@ func (s *Session) txModes(modes []*pg_query.Node) error {
 // endTx commits or rolls back the transaction block and releases what it
 // held. A commit that fails rolls back and reports why.
 func (s *Session) endTx(ctx context.Context, commit bool) error {
-	s.closeCursors()
+	s.closeCursors(func(p *portal) bool { return !p.hold || !commit && p.inTx })
+	for _, p := range s.cursors {
+		p.inTx = false // held past its transaction: the session's now
+	}
 	s.quiesce(nil)
 	tx := s.tx
 	s.tx = transaction{}
