@@ -35,10 +35,15 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./wire || exit 1; \
 	done
 
-# DUCKSTORE_BENCH_MB sizes the generated CSV of engine/load's import
-# benchmarks (64 MB when unset, as under go test).
+# The Go benchmarks of the hot paths (short: two runs each; DUCKSTORE_BENCH_MB
+# sizes engine/load's generated CSV), then cmd/duckbench, which measures
+# duckstore side by side with DuckDB in process and PostgreSQL 15 and writes
+# bench/results/<time>.json (README "Performance"). BENCH_ARGS goes to the
+# driver, e.g. make bench BENCH_ARGS="-rows 2000000 -cases wire,analytics".
 bench: build
-	DUCKSTORE_BENCH_MB=$${DUCKSTORE_BENCH_MB:-1024} $(GO) test -run '^$$' -bench . -benchtime 2x -timeout 60m ./...
+	DUCKSTORE_BENCH_MB=$${DUCKSTORE_BENCH_MB:-64} $(GO) test -run '^$$' -bench . -benchtime 2x -timeout 20m ./...
+	$(GO) build -o bin/duckbench ./cmd/duckbench
+	./bin/duckbench -bin bin/duckstore -out bench/results $(BENCH_ARGS)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

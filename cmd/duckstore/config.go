@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -33,6 +34,8 @@ type config struct {
 	FileTTL         time.Duration
 	FileJanitor     time.Duration
 	MaxParallelJobs int
+	// PprofAddr serves net/http/pprof when set; loopback addresses only.
+	PprofAddr string
 }
 
 // flagHelp is returned when the user asked for -h.
@@ -61,6 +64,7 @@ func parseServeFlags(args []string) (*config, error) {
 	fs.DurationVar(&c.UploadTTL, "upload-ttl", 24*time.Hour, "how long a prepared upload waits to be registered")
 	fs.DurationVar(&c.FileTTL, "file-ttl", 15*24*time.Hour, "how long files that are not permanent are kept")
 	fs.DurationVar(&c.FileJanitor, "file-janitor-interval", 10*time.Minute, "how often expired and orphaned files are removed")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve Go's net/http/pprof profiles on this loopback address, e.g. 127.0.0.1:6060 (off when empty)")
 	fs.IntVar(&c.MaxParallelJobs, "max-parallel-jobs", 4, "async jobs (imports, exports) running at once; jobs on one table always run one at a time")
 
 	// Environment twins first, so that command-line flags override them.
@@ -88,8 +92,26 @@ func parseServeFlags(args []string) (*config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
 	}
+	if c.PprofAddr != "" && !isLoopback(c.PprofAddr) {
+		return nil, fmt.Errorf("--pprof-addr must be a loopback address (127.0.0.1, ::1 or localhost), not %q", c.PprofAddr)
+	}
 	if c.MaxConns < 1 {
 		return nil, fmt.Errorf("--max-connections must be at least 1")
 	}
 	return c, nil
+}
+
+// isLoopback reports whether a listen address binds only the loopback
+// interface: profiles show the server's memory and must not be reachable
+// from the network.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -145,6 +146,14 @@ func serve(ctx context.Context, cfg *config, stdout io.Writer, log *slog.Logger)
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- httpSrv.Serve(httpLn) }()
 
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(ctx, cfg.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
+
 	pg, pgLn, err := startPG(ctx, cfg, log, reg, eng, cat)
 	if err != nil {
 		return err
@@ -220,6 +229,27 @@ func startPG(ctx context.Context, cfg *config, log *slog.Logger, reg prometheus.
 		return nil, nil, err
 	}
 	return srv, ln, nil
+}
+
+// servePprof serves Go's profiles (net/http/pprof) on addr, which the
+// flag parser has checked to be a loopback address. It is off by default:
+// profiles are for measuring (see cmd/duckbench), not for production.
+func servePprof(ctx context.Context, addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	go srv.Serve(ln)
+	log.Info("pprof serving", "addr", ln.Addr().String())
+	return func() { srv.Close() }, nil
 }
 
 const serverSecretSetting = "server_secret"

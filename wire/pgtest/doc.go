@@ -1,7 +1,8 @@
 // Package pgtest runs PostgreSQL protocol scripts against a server, and
 // starts a real PostgreSQL 15 to run them against, so that duckstore's
 // behaviour on the wire can be pinned by scripts that also pass against
-// PostgreSQL. It is a test helper: only tests import it.
+// PostgreSQL. It is a test helper: only tests and the benchmark driver
+// (cmd/duckbench) import it.
 //
 // Scripts live in testdata/pgtest/*.txt at the repository root; the format
 // is described on RunScript.

@@ -66,7 +66,11 @@ func StopShared() {
 // Start runs initdb in a new temporary directory and starts postgres on a
 // free loopback port with SCRAM-SHA-256 for TCP logins. As root, it runs
 // the server as the "postgres" user, which PostgreSQL requires.
-func Start() (*Postgres, error) {
+//
+// Tests get fsync=off. settings ("name=value") are passed as -c options
+// after the defaults and win over them: a benchmark that compares
+// durable writes passes "fsync=on".
+func Start(settings ...string) (*Postgres, error) {
 	runAs, err := serverUser()
 	if err != nil {
 		return nil, err
@@ -80,7 +84,7 @@ func Start() (*Postgres, error) {
 		p.cleanup()
 		return nil, err
 	}
-	if err := p.start(runAs); err != nil {
+	if err := p.start(runAs, settings); err != nil {
 		p.cleanup()
 		return nil, err
 	}
@@ -139,7 +143,7 @@ func (p *Postgres) initdb(runAs *user.User) error {
 	return nil
 }
 
-func (p *Postgres) start(runAs *user.User) error {
+func (p *Postgres) start(runAs *user.User, settings []string) error {
 	port, err := freePort()
 	if err != nil {
 		return err
@@ -150,8 +154,12 @@ func (p *Postgres) start(runAs *user.User) error {
 		return err
 	}
 	defer logf.Close()
-	p.cmd = p.command(runAs, "postgres", "-D", filepath.Join(p.dir, "data"), "-p", strconv.Itoa(port),
-		"-k", p.dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "TimeZone=UTC")
+	args := []string{"-D", filepath.Join(p.dir, "data"), "-p", strconv.Itoa(port),
+		"-k", p.dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "TimeZone=UTC"}
+	for _, s := range settings {
+		args = append(args, "-c", s)
+	}
+	p.cmd = p.command(runAs, "postgres", args...)
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		return err
