@@ -139,7 +139,9 @@ func (b *bench) caseWire(ctx context.Context) error {
 			func() (readResult, error) { return b.readDuckDB(ctx, qScan) },
 		}
 		if b.pg != nil {
-			sides = append(sides, func() (readResult, error) { return readPG(ctx, b.pg.dsn("postgres"), qScan, f.format, postgresBackendPID) })
+			sides = append(sides, func() (readResult, error) {
+				return readPG(ctx, b.pg.dsn("postgres"), qScan, f.format, postgresBackendPID)
+			})
 		}
 		res, err := bestOf(b.sz.Repeat, sides...)
 		if err != nil {
