@@ -24,8 +24,7 @@ func (st *stmt) makePlan(ctx context.Context, h *holds, lock bool) (*plan, error
 	if err != nil {
 		return nil, err
 	}
-	s.quiesce(nil)
-	ds, err := s.conn.Prepare(pl.sql)
+	ds, err := pl.prepare(s)
 	if err != nil {
 		pl.cat.release()
 		return nil, locateColumn(clientError(ctx, err, pl.names), st.query, pl.colRefs)
@@ -136,6 +135,9 @@ func (s *Session) rewrite(ctx context.Context, h *holds, q *pg_query.Node, what 
 	}
 	pl.sql, pl.refs, pl.locking, pl.effects = sql, w.refs, w.locking, w.effects
 	pl.cat, pl.colRefs = w.cat, w.colRefs
+	if w.cat != nil && w.cat.locked && len(w.refs) == 0 && w.target == nil && !w.locking {
+		w.cat.own = true
+	}
 	if w.targetTable != nil {
 		pl.target = w.byID[w.targetTable.ID]
 	}

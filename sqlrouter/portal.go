@@ -123,7 +123,7 @@ func (pl *plan) retire() {
 		return // releaseDS retires it again when the portal is done
 	}
 	if pl.ds != nil {
-		pl.ds.Close()
+		pl.closeDS(pl.ds)
 		pl.ds = nil
 	}
 	// The system catalog stays attached while the statement may run.
@@ -276,7 +276,7 @@ func (st *stmt) bindQuery(ctx context.Context, p *portal, args []any) error {
 	}
 	args, err := bindArgs(args, pl.paramTypes)
 	if err == nil {
-		err = p.ds.Bind(args)
+		err = pl.bind(p.ds, args)
 	}
 	if err != nil {
 		p.releaseDS()
@@ -327,6 +327,39 @@ func (s *Session) holdPlan(ctx context.Context, h *holds, pl *plan, what string)
 	return true, nil
 }
 
+// prepare prepares the plan's SQL where it runs: on the session's
+// connection, or on the catalog's own for a statement that reads only the
+// system catalog (catalogUse.own), under the catalog's lock.
+func (pl *plan) prepare(s *Session) (*duck.Stmt, error) {
+	if cu := pl.cat; cu != nil && cu.own {
+		var ds *duck.Stmt
+		err := cu.slot.locked(func() (err error) {
+			ds, err = cu.slot.conn.Prepare(pl.sql)
+			return err
+		})
+		return ds, err
+	}
+	s.quiesce(nil)
+	return s.conn.Prepare(pl.sql)
+}
+
+// bind binds arguments to one of the plan's statements.
+func (pl *plan) bind(ds *duck.Stmt, args []any) error {
+	if cu := pl.cat; cu != nil && cu.own {
+		return cu.slot.locked(func() error { return ds.Bind(args) })
+	}
+	return ds.Bind(args)
+}
+
+// closeDS closes one of the plan's statements.
+func (pl *plan) closeDS(ds *duck.Stmt) {
+	if cu := pl.cat; cu != nil && cu.own {
+		cu.slot.locked(func() error { ds.Close(); return nil })
+		return
+	}
+	ds.Close()
+}
+
 // takeDS gives the portal the plan's DuckDB statement, or its own when
 // another portal is using it.
 func (p *portal) takeDS() error {
@@ -336,12 +369,16 @@ func (p *portal) takeDS() error {
 		p.ds = pl.ds
 		return nil
 	}
-	p.st.s.quiesce(nil)
-	ds, err := p.st.s.conn.Prepare(pl.sql)
+	ds, err := pl.prepare(p.st.s)
 	if err != nil {
 		return err
 	}
 	p.ds, p.ownDS = ds, true
+	if pl.cat != nil {
+		// The statement keeps the catalog attached even if the plan is
+		// replaced first.
+		pl.cat.slot.retain()
+	}
 	return nil
 }
 
@@ -350,7 +387,10 @@ func (p *portal) releaseDS() {
 		return
 	}
 	if p.ownDS {
-		p.ds.Close()
+		p.plan.closeDS(p.ds)
+		if p.plan.cat != nil {
+			p.plan.cat.slot.release()
+		}
 	} else {
 		p.plan.dsBusy = false
 		if p.plan.dead {

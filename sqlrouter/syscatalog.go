@@ -122,7 +122,14 @@ func (pc *PGCatalog) acquire(ctx context.Context, s *Session) (*catalogSlot, err
 	return sl, nil
 }
 
-// release drops a reference taken by acquire.
+// retain takes another reference.
+func (sl *catalogSlot) retain() {
+	sl.ic.mu.Lock()
+	sl.refs++
+	sl.ic.mu.Unlock()
+}
+
+// release drops a reference taken by acquire or retain.
 func (sl *catalogSlot) release() {
 	ic := sl.ic
 	ic.mu.Lock()
@@ -300,5 +307,13 @@ func (sl *catalogSlot) run(ctx context.Context, s *Session, needs catalogNeeds, 
 		}
 		sl.loaded = fp
 	}
+	return fn()
+}
+
+// locked runs fn under the catalog's lock, without loading session state:
+// what runs on the catalog's connection (prepare, bind, close) needs it.
+func (sl *catalogSlot) locked(fn func() error) error {
+	sl.sem <- struct{}{}
+	defer func() { <-sl.sem }()
 	return fn()
 }

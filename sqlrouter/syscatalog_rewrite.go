@@ -27,7 +27,13 @@ type catalogUse struct {
 	// runs under the catalog's lock with needs loaded.
 	locked bool
 	needs  catalogNeeds
-	done   bool // released
+	// own is set for a locked statement that reads nothing but the
+	// catalog: it is prepared and run on the catalog's own connection,
+	// so it never enters the session's transaction, whose snapshot of
+	// the catalog (taken at its first read) would miss later session
+	// state, and which would keep a replaced catalog from detaching.
+	own  bool
+	done bool // released
 }
 
 func (cu *catalogUse) release() {
@@ -316,14 +322,26 @@ func catalogFieldTypes(q *pg_query.Node, alias string, fields []Field, cols []du
 	rels := map[string]string{} // statement alias -> catalog table
 	var order []string          // tables in FROM order, for *
 	complete := true
-	for _, item := range sel.FromClause {
-		rv := item.GetRangeVar()
-		if rv == nil || rv.Catalogname != alias {
-			complete = false
-			continue
+	var from func(n *pg_query.Node)
+	from = func(n *pg_query.Node) {
+		switch x := n.Node.(type) {
+		case *pg_query.Node_RangeVar:
+			if x.RangeVar.Catalogname == alias {
+				rels[x.RangeVar.GetAlias().GetAliasname()] = x.RangeVar.Relname
+				order = append(order, x.RangeVar.Relname)
+				return
+			}
+		case *pg_query.Node_JoinExpr:
+			from(x.JoinExpr.Larg)
+			from(x.JoinExpr.Rarg)
+			if !x.JoinExpr.IsNatural && len(x.JoinExpr.UsingClause) == 0 {
+				return
+			}
 		}
-		rels[rv.GetAlias().GetAliasname()] = rv.Relname
-		order = append(order, rv.Relname)
+		complete = false
+	}
+	for _, item := range sel.FromClause {
+		from(item)
 	}
 	i := 0
 	for _, t := range sel.TargetList {
