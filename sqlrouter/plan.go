@@ -3,6 +3,7 @@ package sqlrouter
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
@@ -29,6 +30,14 @@ func (st *stmt) makePlan(ctx context.Context, h *holds, lock bool) (*plan, error
 		pl.cat.release()
 		return nil, locateColumn(clientError(ctx, err, pl.names), st.query, pl.colRefs)
 	}
+	if sql, ok := arrowSafe(pl.sql, q, ds.Columns()); ok {
+		ds.Close()
+		pl.sql = sql
+		if ds, err = pl.prepare(s); err != nil {
+			pl.cat.release()
+			return nil, clientError(ctx, err, pl.names)
+		}
+	}
 	pl.ds = ds
 	if pl.rows {
 		cols := ds.Columns()
@@ -49,6 +58,39 @@ func (st *stmt) makePlan(ctx context.Context, h *holds, lock bool) (*plan, error
 		}
 	}
 	return pl, nil
+}
+
+// arrowSafe rewrites a SELECT whose result has columns DuckDB's Arrow
+// export would get wrong: UHUGEINT values of 2^127 and more arrive as
+// negative decimal128 (cast to BIGNUM, which wire sends as numeric), and
+// TIMETZ loses its offset (cast to VARCHAR: PostgreSQL's own text form,
+// sent as text). It reports false when nothing needs it, the common case.
+// The columns are renamed positionally, so duplicate names survive.
+func arrowSafe(sql string, q *pg_query.Node, cols []duck.Column) (string, bool) {
+	if q.GetSelectStmt() == nil {
+		return "", false
+	}
+	need := false
+	for _, c := range cols {
+		need = need || c.Type.ID == duck.TypeUHugeInt || c.Type.ID == duck.TypeTimeTZ
+	}
+	if !need {
+		return "", false
+	}
+	inner := make([]string, len(cols))
+	outer := make([]string, len(cols))
+	for i, c := range cols {
+		inner[i] = "c" + itoa(i+1)
+		outer[i] = inner[i]
+		switch c.Type.ID {
+		case duck.TypeUHugeInt:
+			outer[i] = "CAST(" + inner[i] + " AS BIGNUM)"
+		case duck.TypeTimeTZ:
+			outer[i] = "CAST(" + inner[i] + " AS VARCHAR)"
+		}
+		outer[i] += " AS " + duck.QuoteIdent(c.Name)
+	}
+	return "SELECT " + strings.Join(outer, ", ") + " FROM (" + sql + ") AS duckstore_q(" + strings.Join(inner, ", ") + ")", true
 }
 
 // queryOf returns the part of a statement DuckDB runs: the statement

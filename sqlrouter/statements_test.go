@@ -131,3 +131,18 @@ func TestSessionStatements(t *testing.T) {
 		t.Errorf("SHOW ALL = %d rows: %v", len(rows), rows)
 	}
 }
+
+// TestArrowSafeColumns: UHUGEINT and TIMETZ results are cast before
+// DuckDB's Arrow export, which would turn 2^127 and more negative and drop
+// a TIMETZ's offset (e2e's TestDuckDBTypes reads them over the wire).
+func TestArrowSafeColumns(t *testing.T) {
+	e := newEnv(t)
+	s := e.open(e.keys["admin"], "")
+	f := prepare(t, s, `SELECT CAST(1 AS UHUGEINT) AS u, CAST('12:34:56+02' AS TIMETZ) AS tz, 1 AS u`).Fields()
+	if len(f) != 3 || f[0].TypeOID != 1700 || f[1].TypeOID != 25 || f[2].TypeOID != 23 || f[2].Name != "u" {
+		t.Fatalf("fields = %+v", f)
+	}
+	if got := one(t, s, `SELECT CAST('12:34:56+02' AS TIMETZ)`); got != "12:34:56+02" {
+		t.Fatalf("TIMETZ = %v", got)
+	}
+}
