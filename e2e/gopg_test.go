@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -160,6 +161,50 @@ func TestPgx(t *testing.T) {
 				})
 				if err != nil || strings.Join(regions, ",") != "EU,US" {
 					t.Errorf("regions = %v, %v", regions, err)
+				}
+			})
+			check("catalog in binary: tables, types and keys, nothing of another project", func(t *testing.T, c *pgx.Conn) {
+				// pgx reads oid, name and "char" columns in binary.
+				rows, _ := c.Query(ctx, `SELECT c.oid, n.nspname, c.relname, c.relkind, a.attname, a.atttypid, a.atttypmod,
+						pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull
+					FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+					JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+					WHERE c.relkind = 'r' AND a.attnum > 0 AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+					ORDER BY 2, 3, a.attnum`)
+				var got []string
+				for rows.Next() {
+					var oid, typ uint32
+					var nsp, rel, att, format string
+					var kind byte
+					var mod int32
+					var notNull bool
+					if err := rows.Scan(&oid, &nsp, &rel, &kind, &att, &typ, &mod, &format, &notNull); err != nil {
+						t.Fatal(err)
+					}
+					if oid < 16384 || kind != 'r' {
+						t.Errorf("%s.%s: oid %d kind %c", nsp, rel, oid, kind)
+					}
+					if rel == "daily" || att == "amount" || att == "updated_at" {
+						got = append(got, fmt.Sprintf("%s.%s.%s %d %s %v", nsp, rel, att, typ, format, notNull))
+					}
+				}
+				if err := rows.Err(); err != nil {
+					t.Fatal(err)
+				}
+				want := "in.c-sales.orders.amount 1700 numeric(12,2) false|in.c-sales.orders.updated_at 1184 timestamp with time zone false|" +
+					"out.c-reports.daily.day 1082 date true|out.c-reports.daily.region 25 text true|out.c-reports.daily.total 1700 numeric(14,2) false"
+				if strings.Join(got, "|") != want {
+					t.Errorf("columns:\n got %s\nwant %s", strings.Join(got, "|"), want)
+				}
+				var pk string
+				err := c.QueryRow(ctx, `SELECT pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint
+					WHERE conrelid = '"out.c-reports".daily'::regclass AND contype = 'p'`).Scan(&pk)
+				if err != nil || pk != "PRIMARY KEY (day, region)" {
+					t.Errorf("primary key = %q, %v", pk, err)
+				}
+				var leaked int
+				if err := c.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'in.c-secret'`).Scan(&leaked); err != nil || leaked != 0 {
+					t.Errorf("another project's tables: %d, %v", leaked, err)
 				}
 			})
 			check("cancel", func(t *testing.T, c *pgx.Conn) {

@@ -91,6 +91,25 @@ function read(cursor, n) {
     assert.equal(r.rows[0].n, 0);
   });
 
+  await check('catalog: tables, columns and primary keys, nothing of another project', async (c) => {
+    const tables = await c.query(
+      "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' " +
+      "AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2");
+    assert.deepEqual(tables.rows.map((r) => `${r.table_schema}.${r.table_name}`), ['in.c-sales.orders', 'out.c-reports.daily']);
+    const cols = await c.query(
+      'SELECT column_name, data_type, numeric_precision, numeric_scale, is_nullable FROM information_schema.columns ' +
+      'WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position', ['out.c-reports', 'daily']);
+    assert.deepEqual(cols.rows.map((r) => [r.column_name, r.data_type, r.numeric_precision, r.numeric_scale, r.is_nullable]), [
+      ['day', 'date', null, null, 'NO'], ['region', 'text', null, null, 'NO'], ['total', 'numeric', 14, 2, 'YES']]);
+    const pk = await c.query(
+      'SELECT k.column_name FROM information_schema.table_constraints t JOIN information_schema.key_column_usage k ' +
+      'ON k.constraint_name = t.constraint_name AND k.table_schema = t.table_schema ' +
+      "WHERE t.constraint_type = 'PRIMARY KEY' AND t.table_schema = 'out.c-reports' AND t.table_name = 'daily' ORDER BY k.ordinal_position");
+    assert.deepEqual(pk.rows.map((r) => r.column_name), ['day', 'region']);
+    const leaked = await c.query("SELECT count(*)::int AS n FROM pg_catalog.pg_namespace WHERE nspname = 'in.c-secret'");
+    assert.equal(leaked.rows[0].n, 0);
+  });
+
   console.log(`checks ${checks} failed ${failed}`);
   process.exit(failed === 0 ? 0 : 1);
 })();
