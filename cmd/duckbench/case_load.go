@@ -324,7 +324,12 @@ func parallelInserts(ctx context.Context, dsn string, n int, d time.Duration) (f
 			return 0, err
 		}
 		conns[i] = c
-		tables[i] = fmt.Sprintf("b.w_%d", writeSeq.Add(1))
+		if i == 0 {
+			if _, err := c.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS w"); err != nil {
+				return 0, err
+			}
+		}
+		tables[i] = fmt.Sprintf("w.t_%d", writeSeq.Add(1))
 		if _, err := c.Exec(ctx, "CREATE TABLE "+tables[i]+" (id BIGINT, v DOUBLE PRECISION, s VARCHAR)"); err != nil {
 			return 0, err
 		}

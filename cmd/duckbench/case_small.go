@@ -18,24 +18,32 @@ type latencyRun struct {
 	p50, p99 time.Duration
 }
 
-// runClients has n clients, each on its own connection, run query in a
-// loop for d (after a short warm-up that also prepares the statements),
-// and returns the throughput and latency percentiles of all of them.
-func runClients(ctx context.Context, dsn string, n int, d time.Duration, query func(context.Context, *pgx.Conn, *rand.Rand) error) (latencyRun, error) {
-	conns := make([]*pgx.Conn, n)
+// client is one connection issuing a query in a loop.
+type client struct {
+	query func(*rand.Rand) error
+	close func()
+}
+
+// newClient opens one client of a system.
+type newClient func(context.Context) (client, error)
+
+// runClients has n clients, each on its own connection, run their query
+// in a loop for d (after a short warm-up that also prepares the
+// statements), and returns the throughput and latency percentiles of all
+// of them.
+func runClients(ctx context.Context, n int, d time.Duration, open newClient) (latencyRun, error) {
+	clients := make([]client, 0, n)
 	defer func() {
-		for _, c := range conns {
-			if c != nil {
-				c.Close(ctx)
-			}
+		for _, c := range clients {
+			c.close()
 		}
 	}()
-	for i := range conns {
-		c, err := pgx.Connect(ctx, dsn)
+	for range n {
+		c, err := open(ctx)
 		if err != nil {
 			return latencyRun{}, err
 		}
-		conns[i] = c
+		clients = append(clients, c)
 	}
 	lat := make([][]time.Duration, n)
 	errs := make([]error, n)
@@ -43,14 +51,14 @@ func runClients(ctx context.Context, dsn string, n int, d time.Duration, query f
 	start := make(chan struct{})
 	var begin time.Time
 	ready.Add(n)
-	for i := range conns {
+	for i := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			rnd := rand.New(rand.NewPCG(uint64(i)+1, 42))
 			warm := time.Now().Add(300 * time.Millisecond)
 			for time.Now().Before(warm) {
-				if errs[i] = query(ctx, conns[i], rnd); errs[i] != nil {
+				if errs[i] = clients[i].query(rnd); errs[i] != nil {
 					ready.Done()
 					return
 				}
@@ -64,7 +72,7 @@ func runClients(ctx context.Context, dsn string, n int, d time.Duration, query f
 				if !t0.Before(end) {
 					break
 				}
-				if errs[i] = query(ctx, conns[i], rnd); errs[i] != nil {
+				if errs[i] = clients[i].query(rnd); errs[i] != nil {
 					return
 				}
 				ds = append(ds, time.Since(t0))
@@ -87,6 +95,75 @@ func runClients(ctx context.Context, dsn string, n int, d time.Duration, query f
 	return latencyRun{queries: len(all), elapsed: elapsed, p50: percentile(all, 50), p99: percentile(all, 99)}, nil
 }
 
+// pgxClients opens pgx connections that run one query with arguments
+// from args. pgx prepares it once per connection and then sends
+// Bind/Execute/Sync per query, as applications do.
+func pgxClients(dsn, sql string, args func(*rand.Rand) []any) newClient {
+	return func(ctx context.Context) (client, error) {
+		c, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return client{}, err
+		}
+		return client{
+			query: func(rnd *rand.Rand) error {
+				r, err := c.Query(ctx, sql, args(rnd)...)
+				if err != nil {
+					return err
+				}
+				return drain(r, 1)
+			},
+			close: func() { c.Close(ctx) },
+		}, nil
+	}
+}
+
+// duckdbClients run the same prepared statement through duckdb-go's
+// database/sql in process: DuckDB's own cost per query, with no network.
+func (b *bench) duckdbClients(sql string, args func(*rand.Rand) []any) newClient {
+	return func(ctx context.Context) (client, error) {
+		conn, err := b.duck.Conn(ctx)
+		if err != nil {
+			return client{}, err
+		}
+		st, err := conn.PrepareContext(ctx, sql)
+		if err != nil {
+			conn.Close()
+			return client{}, err
+		}
+		return client{
+			query: func(rnd *rand.Rand) error {
+				rows, err := st.QueryContext(ctx, args(rnd)...)
+				if err != nil {
+					return err
+				}
+				cols, _ := rows.Columns()
+				vals := make([]any, len(cols))
+				dest := make([]any, len(cols))
+				for i := range vals {
+					dest[i] = &vals[i]
+				}
+				n := 0
+				for rows.Next() {
+					if err := rows.Scan(dest...); err != nil {
+						rows.Close()
+						return err
+					}
+					n++
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return err
+				}
+				if n != 1 {
+					return fmt.Errorf("got %d rows, want 1", n)
+				}
+				return nil
+			},
+			close: func() { st.Close(); conn.Close() },
+		}, nil
+	}
+}
+
 // drain reads every row of a query's result without decoding it.
 func drain(rows pgx.Rows, want int) error {
 	n := 0
@@ -105,44 +182,40 @@ func drain(rows pgx.Rows, want int) error {
 }
 
 // caseSmall runs the prepared point lookup and the tiny aggregate with 1
-// and 16 clients on duckstore and PostgreSQL. pgx prepares each statement
-// once per connection and then sends Bind/Execute/Sync per query, as
-// applications do.
+// and 16 clients on duckstore and PostgreSQL, and in process for
+// reference: DuckDB's own floor per query.
 func (b *bench) caseSmall(ctx context.Context) error {
 	rows := b.sz.Rows
 	dimRows := b.sz.DimRows
 	queries := []struct {
 		name string
-		run  func(context.Context, *pgx.Conn, *rand.Rand) error
+		sql  string
+		args func(*rand.Rand) []any
 	}{
-		{"point-lookup", func(ctx context.Context, c *pgx.Conn, rnd *rand.Rand) error {
-			r, err := c.Query(ctx, qPoint, rnd.Int64N(rows))
-			if err != nil {
-				return err
-			}
-			return drain(r, 1)
-		}},
-		{"tiny-aggregate", func(ctx context.Context, c *pgx.Conn, rnd *rand.Rand) error {
+		{"point-lookup", qPoint, func(rnd *rand.Rand) []any { return []any{rnd.Int64N(rows)} }},
+		{"tiny-aggregate", qTinyAgg, func(rnd *rand.Rand) []any {
 			lo := rnd.Int64N(max(1, dimRows-100))
-			r, err := c.Query(ctx, qTinyAgg, lo, lo+99)
-			if err != nil {
-				return err
-			}
-			return drain(r, 1)
+			return []any{lo, lo + 99}
 		}},
-	}
-	targets := []struct{ sys, dsn string }{{sysDuckstore, b.dsDSN}}
-	if b.pg != nil {
-		targets = append(targets, struct{ sys, dsn string }{sysPostgres, b.pg.dsn("postgres")})
 	}
 	for _, q := range queries {
+		targets := []struct {
+			sys  string
+			open newClient
+		}{{sysDuckstore, pgxClients(b.dsDSN, q.sql, q.args)}, {sysDuckDB, b.duckdbClients(q.sql, q.args)}}
+		if b.pg != nil {
+			targets = append(targets, struct {
+				sys  string
+				open newClient
+			}{sysPostgres, pgxClients(b.pg.dsn("postgres"), q.sql, q.args)})
+		}
 		for _, n := range b.sz.Clients {
 			c := fmt.Sprintf("small/%s/%d-client", q.name, n)
 			if n > 1 {
 				c += "s"
 			}
 			for _, t := range targets {
-				res, err := runClients(ctx, t.dsn, n, b.sz.Duration, q.run)
+				res, err := runClients(ctx, n, b.sz.Duration, t.open)
 				if err != nil {
 					return fmt.Errorf("%s on %s: %w", c, t.sys, err)
 				}
@@ -153,6 +226,7 @@ func (b *bench) caseSmall(ctx context.Context) error {
 				b.logf("  %s %s: %.0f qps, p50 %s, p99 %s", c, t.sys, qps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond))
 			}
 			b.rep.addRatio(c+": duckstore / PostgreSQL qps", b.rep.get(c, sysDuckstore, "qps"), b.rep.get(c, sysPostgres, "qps"), "qps over qps", "", 0)
+			b.rep.addRatio(c+": duckstore / in-process DuckDB qps", b.rep.get(c, sysDuckstore, "qps"), b.rep.get(c, sysDuckDB, "qps"), "qps over qps", "", 0)
 		}
 	}
 	return nil

@@ -223,12 +223,23 @@ func createPostgresSmallTables(ctx context.Context, p *postgresServer, db string
 		return err
 	}
 	defer c.Close(ctx)
-	return execAll(ctx, c, "CREATE SCHEMA c", fmt.Sprintf(`DO $$
+	if err := execAll(ctx, c, "CREATE SCHEMA c"); err != nil {
+		return err
+	}
+	// One DO block per 500 tables: a transaction creating thousands of
+	// tables runs out of lock slots (max_locks_per_transaction).
+	for from := 1; from <= n; from += 500 {
+		err := execAll(ctx, c, fmt.Sprintf(`DO $$
 BEGIN
-	FOR i IN 1..%d LOOP
+	FOR i IN %d..%d LOOP
 		EXECUTE format('CREATE TABLE c.t%%s AS SELECT i AS id, ''row '' || i AS v FROM (VALUES (1), (2), (3)) AS v(i)', i);
 	END LOOP;
-END $$`, n), "VACUUM ANALYZE", "CHECKPOINT")
+END $$`, from, min(from+499, n)))
+		if err != nil {
+			return err
+		}
+	}
+	return execAll(ctx, c, "VACUUM ANALYZE", "CHECKPOINT")
 }
 
 // since formats a setup step's duration for the log.

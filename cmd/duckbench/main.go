@@ -235,28 +235,36 @@ func (b *bench) runAll(ctx context.Context, selected []string, pgMode, profileDi
 	b.dsDSN = ds.dsn("bench", b.keys["bench"])
 	b.rep.Setup["duckstore start"] = since(t)
 
+	// A failed setup skips the cases that need it; the others still run.
+	failed := false
+	broken := map[string]bool{}
 	if need("wire", "analytics", "small", "load", "memory") {
 		if err := b.setupData(ctx); err != nil {
-			return fail("setting up the data", err)
+			failed = fail("setting up the data", err)
+			for _, c := range []string{"wire", "analytics", "small", "load", "memory"} {
+				broken[c] = true
+			}
 		}
 	}
 	if need("connect") {
 		if err := b.setupConnect(ctx); err != nil {
-			return fail("setting up the connection projects", err)
+			failed = fail("setting up the connection projects", err)
+			broken["connect"] = true
 		}
 	}
-	if need("load") {
+	if need("load") && !broken["load"] {
 		t := time.Now()
 		if err := b.loadFiles(ctx); err != nil {
-			return fail("writing the load files", err)
+			failed = fail("writing the load files", err)
+			broken["load"] = true
+		} else {
+			b.rep.Setup["load files"] = since(t)
+			b.logf("load files: %.0f MB of CSV (%s)", b.sz.LoadMB, since(t))
 		}
-		b.rep.Setup["load files"] = since(t)
-		b.logf("load files: %.0f MB of CSV (%s)", b.sz.LoadMB, since(t))
 	}
 
-	failed := false
 	for _, c := range allCases {
-		if !need(c) || ctx.Err() != nil {
+		if !need(c) || broken[c] || ctx.Err() != nil {
 			continue
 		}
 		b.logf("case %s", c)

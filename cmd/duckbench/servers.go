@@ -290,7 +290,7 @@ func openDuckDB(path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(4)
+	db.SetMaxOpenConns(64)
 	return db, db.Ping()
 }
 
