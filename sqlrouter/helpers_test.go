@@ -20,7 +20,7 @@ import (
 // env is a catalog and engine in a temporary folder with a project "p1"
 // (buckets in.c-sales and out.c-reports), its keys, and a router.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	cat  *catalog.DuckStore
 	eng  *engine.Engine
@@ -29,7 +29,7 @@ type env struct {
 	keys map[string]string // by name: admin, ro
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/duckstore/duckstore/engine"
@@ -20,12 +21,13 @@ import (
 //   - one static database per instance holds PostgreSQL's built-in rows
 //     (pgcatalog.BuildStatic, about 170 ms, on the instance's first
 //     catalog query);
-//   - one catalog per branch, catalog generation, user, database and
-//     read-only flag holds the snapshot's relations (pgcatalog.BuildShared)
-//     and is shared by every session that matches. It is built when a
-//     statement first references the catalog after the generation moved,
-//     never at connect or for ordinary queries, and detached once no plan
-//     uses it and a newer one replaced it;
+//   - one catalog per branch, user, database and read-only flag holds the
+//     snapshot's relations (pgcatalog.BuildShared) and is shared by every
+//     session that matches. It is built when a statement first references
+//     the catalog, never at connect or for ordinary queries; when a
+//     statement references it after the catalog generation moved, its rows
+//     are replaced in place (pgcatalog.Reload, about a third of a build).
+//     One that no plan used for idleCatalog is detached;
 //   - what depends on the session (search path, settings, cursors,
 //     prepared statements, pg_stat_activity) is loaded into the shared
 //     catalog by pgcatalog.UpdateSession, under the catalog's lock, only
@@ -65,8 +67,11 @@ type instCatalog struct {
 	conn   *duck.Conn // builds and detaches
 	static string     // the BuildStatic database, "" until built
 	slots  map[slotKey]*catalogSlot
-	seq    int
 }
+
+// aliasSeq numbers the databases catalogs are attached as, unique in the
+// process: a test may give one instance several PGCatalogs.
+var aliasSeq atomic.Int64
 
 // slotKey is what a shared catalog is built for, besides the generation.
 type slotKey struct {
@@ -84,8 +89,8 @@ type catalogSlot struct {
 	// buckets, user and database only).
 	snap pgcatalog.Snapshot
 
-	refs    int  // guarded by ic.mu
-	retired bool // guarded by ic.mu: a newer generation replaced it
+	refs     int       // guarded by ic.mu: plans and statements using it
+	lastUsed time.Time // guarded by ic.mu
 
 	// sem is the catalog's lock: held while the session state is loaded
 	// and a statement that reads it runs. A channel, so waiting for it
@@ -105,21 +110,64 @@ func (pc *PGCatalog) acquire(ctx context.Context, s *Session) (*catalogSlot, err
 	gen := s.r.cat.Generation(s.project)
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
-	if sl := ic.slots[key]; sl != nil && sl.gen == gen {
-		sl.refs++
-		return sl, nil
+	ic.evictIdle(key)
+	sl := ic.slots[key]
+	switch {
+	case sl == nil:
+		var err error
+		if sl, err = ic.build(ctx, s, key, gen); err != nil {
+			return nil, err
+		}
+		ic.slots[key] = sl
+	case sl.gen != gen:
+		if err := sl.reload(ctx, s, gen); err != nil {
+			return nil, err
+		}
 	}
-	sl, err := ic.build(ctx, s, key, gen)
-	if err != nil {
-		return nil, err
-	}
-	if old := ic.slots[key]; old != nil {
-		old.retired = true
-		ic.detachIfUnused(old)
-	}
-	ic.slots[key] = sl
 	sl.refs++
+	sl.lastUsed = time.Now()
 	return sl, nil
+}
+
+// reload replaces the catalog's rows with the session's current snapshot.
+// ic.mu is held.
+func (sl *catalogSlot) reload(ctx context.Context, s *Session, gen uint64) error {
+	start := time.Now()
+	snap, err := catalogSnapshot(ctx, s)
+	if err != nil {
+		return err
+	}
+	snap.Session = s.catalogSession()
+	err = sl.locked(func() error {
+		if err := pgcatalog.Reload(ctx, sl.conn, sl.alias, sl.ic.static, snap); err != nil {
+			sl.loaded = [numParts]string{} // whatever it holds now, it is not known
+			return catalogError(err)
+		}
+		sl.gen, sl.loaded = gen, fingerprints(&snap.Session)
+		return nil
+	})
+	sl.ic.pc.log.Debug("system catalog reloaded", "project", s.project, "branch", sl.key.branch, "generation", gen,
+		"tables", len(snap.Tables), "took", time.Since(start), "err", err)
+	return err
+}
+
+// idleCatalog is how long a catalog no plan uses stays attached: a
+// deleted branch's, or one for a user name nobody logs in with anymore.
+const idleCatalog = 10 * time.Minute
+
+// evictIdle detaches catalogs other than keep's that no plan uses and that
+// were not used for idleCatalog. ic.mu is held.
+func (ic *instCatalog) evictIdle(keep slotKey) {
+	for key, sl := range ic.slots {
+		if key == keep || sl.refs > 0 || time.Since(sl.lastUsed) < idleCatalog {
+			continue
+		}
+		delete(ic.slots, key)
+		sl.conn.Close()
+		if _, err := ic.conn.Exec(context.Background(), "DETACH "+sl.alias); err != nil {
+			ic.pc.log.Warn("could not detach an idle system catalog", "alias", sl.alias, "err", err)
+		}
+	}
 }
 
 // retain takes another reference.
@@ -135,7 +183,7 @@ func (sl *catalogSlot) release() {
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
 	sl.refs--
-	ic.detachIfUnused(sl)
+	sl.lastUsed = time.Now()
 }
 
 // instance returns the catalog state of the session's instance; a project
@@ -162,21 +210,21 @@ func (ic *instCatalog) build(ctx context.Context, s *Session, key slotKey, gen u
 		ic.conn = conn
 	}
 	if ic.static == "" {
-		if _, err := ic.conn.Exec(ctx, "ATTACH ':memory:' AS pgc_static"); err != nil {
+		static := "pgc_static" + strconv.FormatInt(aliasSeq.Add(1), 10)
+		if _, err := ic.conn.Exec(ctx, "ATTACH ':memory:' AS "+static); err != nil {
 			return nil, catalogError(err)
 		}
-		if err := pgcatalog.BuildStatic(ctx, ic.conn, "pgc_static"); err != nil {
-			ic.conn.Exec(context.WithoutCancel(ctx), "DETACH pgc_static")
+		if err := pgcatalog.BuildStatic(ctx, ic.conn, static); err != nil {
+			ic.conn.Exec(context.WithoutCancel(ctx), "DETACH "+static)
 			return nil, catalogError(err)
 		}
-		ic.static = "pgc_static"
+		ic.static = static
 	}
 	snap, err := catalogSnapshot(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	ic.seq++
-	alias := "pgc_" + strconv.Itoa(ic.seq)
+	alias := "pgc_" + strconv.FormatInt(aliasSeq.Add(1), 10)
 	if _, err := ic.conn.Exec(ctx, "ATTACH ':memory:' AS "+alias); err != nil {
 		return nil, catalogError(err)
 	}
@@ -197,20 +245,6 @@ func (ic *instCatalog) build(ctx context.Context, s *Session, key slotKey, gen u
 	ic.pc.log.Debug("system catalog built", "project", s.project, "branch", key.branch, "generation", gen,
 		"tables", len(snap.Tables), "took", time.Since(start))
 	return sl, nil
-}
-
-// detachIfUnused detaches a replaced catalog nobody uses. ic.mu is held.
-func (ic *instCatalog) detachIfUnused(sl *catalogSlot) {
-	if !sl.retired || sl.refs > 0 || sl.conn == nil {
-		return
-	}
-	sl.conn.Close()
-	sl.conn = nil
-	// A session whose open transaction read the catalog may still hold it;
-	// the detach then fails and the memory stays until the instance closes.
-	if _, err := ic.conn.Exec(context.Background(), "DETACH "+sl.alias); err != nil {
-		ic.pc.log.Warn("could not detach a replaced system catalog", "alias", sl.alias, "err", err)
-	}
 }
 
 // catalogError reports a failure to build the catalog: an internal error,

@@ -105,7 +105,7 @@ func TestCatalogFollowsBranchAndGeneration(t *testing.T) {
 	}
 	p.Close()
 	stmts[0].Close()
-	// main's catalog of the old generation was replaced and detached.
+	// main's catalog is reloaded in place for the new generation.
 	mustRun(t, mainS, `CREATE TABLE "out.c-reports".more (x int)`)
 	if n := one(t, mainS, `SELECT count(*) FROM pg_tables WHERE schemaname = 'out.c-reports'`); n != int64(2) {
 		t.Fatalf("after CREATE TABLE main sees %v", n)

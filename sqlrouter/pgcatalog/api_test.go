@@ -3,6 +3,7 @@ package pgcatalog
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -234,6 +235,62 @@ func TestBuildShared(t *testing.T) {
 	}
 	if n := one("SELECT count(*) FROM s1.main.pg_class WHERE relkind = 'r' AND oid >= 16384"); n != int64(1) {
 		t.Errorf("rebuilt s1 sees %v tables", n)
+	}
+}
+
+// TestReload refreshes a catalog with another snapshot in place: every
+// relation then answers as a catalog built from that snapshot does.
+func TestReload(t *testing.T) {
+	db, err := duck.Open("", map[string]string{"threads": "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, q := range []string{"ATTACH ':memory:' AS pgstatic", "ATTACH ':memory:' AS reloaded", "ATTACH ':memory:' AS fresh"} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := BuildStatic(ctx, c, "pgstatic"); err != nil {
+		t.Fatal(err)
+	}
+	before := testSnapshot()
+	before.Tables = before.Tables[1:3]
+	before.Buckets[0].Description = "old"
+	before.Tables[0].Columns = before.Tables[0].Columns[:2]
+	if err := BuildShared(ctx, c, "reloaded", "pgstatic", before); err != nil {
+		t.Fatal(err)
+	}
+	after := testSnapshot()
+	if err := Reload(ctx, c, "reloaded", "pgstatic", after); err != nil {
+		t.Fatal(err)
+	}
+	if err := BuildShared(ctx, c, "fresh", "pgstatic", after); err != nil {
+		t.Fatal(err)
+	}
+	dump := func(alias, table string) string {
+		_, rows, err := query(ctx, c, "SELECT * FROM "+alias+".main."+quoteIdent(table))
+		if err != nil {
+			t.Fatalf("%s.%s: %v", alias, table, err)
+		}
+		lines := make([]string, len(rows))
+		for i, r := range rows {
+			lines[i] = fmt.Sprint(r)
+		}
+		sort.Strings(lines)
+		return strings.Join(lines, "\n")
+	}
+	for _, rel := range Relations() {
+		schema, name, _ := strings.Cut(rel, ".")
+		table, _ := Relation(schema, name, true)
+		if got, want := dump("reloaded", table), dump("fresh", table); got != want {
+			t.Errorf("%s after Reload differs from a fresh build:\n%.300s\n---\n%.300s", rel, got, want)
+		}
 	}
 }
 

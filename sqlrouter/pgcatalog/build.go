@@ -65,6 +65,55 @@ func BuildShared(ctx context.Context, conn *duck.Conn, alias, static string, sna
 	return nil
 }
 
+// Reload refreshes a catalog BuildShared (or Build) made in alias with a
+// new snapshot, as the catalog behind it changes: the snapshot's rows are
+// replaced in one transaction, while the tables, views and macros, whose
+// creation is most of a build's cost, stay. Readers see the old rows or
+// the new ones, never a mix. snap must have the Database, User,
+// PublicBucket and HidePublic the catalog was built with (they are part
+// of its definitions); static is what BuildShared was given.
+func Reload(ctx context.Context, conn *duck.Conn, alias, static string, snap *Snapshot) (err error) {
+	if err := loadDefs(); err != nil {
+		return err
+	}
+	if err := snap.check(); err != nil {
+		return err
+	}
+	b := &builder{ctx: ctx, conn: conn, a: quoteIdent(alias) + ".main", s: quoteIdent(alias) + ".main", snap: snap}
+	if static != "" && static != alias {
+		b.s = quoteIdent(static) + ".main"
+	}
+	if _, err := conn.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("pgcatalog: reload: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	clear := []string{"duckstore_tables", "duckstore_namespaces", "duckstore_coltypes", "duckstore_descriptions", "duckstore_types"}
+	var q strings.Builder
+	for _, t := range append(clear, materialized...) {
+		q.WriteString("DELETE FROM $A." + quoteIdent(t) + ";\n")
+	}
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"clear", func() error { return b.exec(q.String()) }},
+		{"load snapshot", b.loadSnapshot},
+		{"derive rows", b.fillDerived},
+		{"load session", func() error { return b.loadSession(&snap.Session) }},
+		{"commit", func() error { return b.exec("COMMIT") }},
+	}
+	for _, s := range steps {
+		if err := s.run(); err != nil {
+			return fmt.Errorf("pgcatalog: reload: %s: %w", s.name, err)
+		}
+	}
+	return nil
+}
+
 type builder struct {
 	ctx  context.Context
 	conn *duck.Conn

@@ -18,7 +18,9 @@
 //     catalog functions their semantics over them; BuildStatic and
 //     BuildShared let one DuckDB instance keep the built-in rows once for
 //     all its sessions;
-//   - UpdateSession, which refreshes the session-dependent parts;
+//   - UpdateSession, which refreshes the session-dependent parts, and
+//     Reload, which replaces a built catalog's snapshot in place as the
+//     catalog behind it changes;
 //   - Relation, Function, RegCast and ColumnTypeOID, which tell the router
 //     what a reference to a system relation, a catalog function or a reg*
 //     cast becomes, and how to describe a catalog column.
