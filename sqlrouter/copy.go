@@ -14,8 +14,8 @@ import (
 
 	"github.com/duckstore/duckstore/catalog"
 	"github.com/duckstore/duckstore/engine"
-	"github.com/duckstore/duckstore/engine/load"
 	"github.com/duckstore/duckstore/engine/duck"
+	"github.com/duckstore/duckstore/engine/load"
 	"github.com/duckstore/duckstore/wire/pgerr"
 )
 
