@@ -15,9 +15,15 @@ import (
 // text. duckstore only: PostgreSQL has no such types.
 func TestDuckDBTypes(t *testing.T) {
 	target := Targets(t)[0]
+	t.Run(target.Name, func(t *testing.T) { duckDBTypes(t, target) })
+}
+
+func duckDBTypes(t *testing.T, target Target) {
 	ctx := context.Background()
 	const max = "340282366920938463463374607431768211455"
-	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
+	modes := []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol}
+	defer countChecks(t, len(modes))
+	for _, mode := range modes {
 		t.Run(mode.String(), func(t *testing.T) {
 			c := pgxConnect(t, target)
 			var u pgtype.Numeric
