@@ -70,6 +70,8 @@ var refinements = map[duck.ErrorType][]struct {
 	},
 	duck.ErrorBinder: {
 		{"Referenced column", pgerr.UndefinedColumn},
+		// PostgreSQL: missing FROM-clause entry for table "x".
+		{"Referenced table", pgerr.UndefinedTable},
 		{"not found in FROM clause", pgerr.UndefinedColumn},
 		{"does not have a column named", pgerr.UndefinedColumn},
 		{"Table \"", pgerr.UndefinedColumn},

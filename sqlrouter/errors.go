@@ -151,26 +151,44 @@ func withPosition(err error, text string, loc int32) error {
 
 // namedColumn finds the column a DuckDB binder error names:
 // `Referenced column "x" not found`, `does not have a column named "x"`,
-// `Ambiguous reference to column name "x"`.
-var namedColumn = regexp.MustCompile(`(?:column (?:name )?|column named )"([^"]+)"`)
+// `Ambiguous reference to column name "x"`; namedTable the table of
+// `Referenced table "x" not found` (x.col with no x in FROM).
+var (
+	namedColumn = regexp.MustCompile(`(?:column (?:name )?|column named )"([^"]+)"`)
+	namedTable  = regexp.MustCompile(`^[^\n]*Referenced table "([^"]+)"`)
+)
 
-// locateColumn positions an undefined or ambiguous column error at the
-// first reference to that column in the statement: DuckDB reports
-// positions in the rewritten SQL, which mean nothing to the client.
+// locateColumn positions an undefined or ambiguous column error, and an
+// undefined table qualifying a column, at the first such reference in
+// the statement: DuckDB reports positions in the rewritten SQL, which
+// mean nothing to the client.
 func locateColumn(err error, text string, refs []*pg_query.ColumnRef) error {
+	msg := pgerr.From(err).Message
+	var name string
+	qualifier := false
 	switch pgerr.CodeOf(err) {
 	case pgerr.UndefinedColumn, pgerr.AmbiguousColumn:
-	default:
-		return err
+		if m := namedColumn.FindStringSubmatch(msg); m != nil {
+			name = m[1]
+		}
+	case pgerr.UndefinedTable:
+		if m := namedTable.FindStringSubmatch(msg); m != nil {
+			name, qualifier = m[1], true
+		}
 	}
-	m := namedColumn.FindStringSubmatch(pgerr.From(err).Message)
-	if m == nil {
+	if name == "" {
 		return err
 	}
 	loc := int32(-1)
 	for _, cr := range refs {
-		f := cr.Fields
-		if s := f[len(f)-1].GetString_(); s != nil && s.Sval == m[1] && (loc < 0 || cr.Location < loc) && cr.Location >= 0 {
+		i := len(cr.Fields) - 1
+		if qualifier {
+			i--
+		}
+		if i < 0 || cr.Location < 0 || loc >= 0 && cr.Location >= loc {
+			continue
+		}
+		if s := cr.Fields[i].GetString_(); s != nil && s.Sval == name {
 			loc = cr.Location
 		}
 	}

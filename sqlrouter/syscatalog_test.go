@@ -173,6 +173,10 @@ func TestCatalogDescribesAndPositions(t *testing.T) {
 	if pe.Position != 15 {
 		t.Errorf("42P01 at %d, want 15: %+v", pe.Position, pe)
 	}
+	pe = wantCode(t, s, `SELECT 1, o.id FROM orders`, pgerr.UndefinedTable)
+	if pe.Position != 11 {
+		t.Errorf("42P01 for a qualifier at %d, want 11: %+v", pe.Position, pe)
+	}
 	pe = wantCode(t, s, `SELECT 'é', x FROM pg_class`, pgerr.UndefinedColumn)
 	if pe.Position != 13 {
 		t.Errorf("42703 after a multibyte character at %d, want 13", pe.Position)
