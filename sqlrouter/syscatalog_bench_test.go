@@ -53,18 +53,16 @@ func BenchmarkConnectFirstQuery(b *testing.B) {
 }
 
 // BenchmarkCatalogFirstQuery is the first catalog query after the
-// catalog changed (a table was created): the catalog of the new
-// generation is built. "cold" also builds the instance's built-in rows,
-// as the first catalog query after a start does.
+// catalog changed (after_ddl: a table was created, so the branch's
+// catalog is reloaded), the first after a start (cold: the instance's
+// built-in rows and the branch's catalog are built), and one with
+// nothing to do first (warm).
 func BenchmarkCatalogFirstQuery(b *testing.B) {
 	const q = `SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.relkind = 'r' AND pg_catalog.pg_table_is_visible(c.oid) AND c.relname = 't5'`
 	for _, n := range []int{10, 10000} {
-		for _, cold := range []bool{false, true} {
-			name := strconv.Itoa(n) + "_tables"
-			if cold {
-				name += "/cold"
-			}
+		for _, mode := range []string{"after_ddl", "cold", "warm"} {
+			name := strconv.Itoa(n) + "_tables/" + mode
 			b.Run(name, func(b *testing.B) {
 				e, key := catalogBench(b, n)
 				ctx := context.Background()
@@ -74,9 +72,10 @@ func BenchmarkCatalogFirstQuery(b *testing.B) {
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					b.StopTimer()
-					if cold {
+					switch mode {
+					case "cold":
 						e.r.cfg.SystemCatalog = NewPGCatalog(nil)
-					} else {
+					case "after_ddl":
 						mustRunB(b, s, `CREATE TABLE "out.c-reports".x`+strconv.Itoa(i)+` (x int)`)
 					}
 					b.StartTimer()
