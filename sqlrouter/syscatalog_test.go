@@ -221,3 +221,50 @@ func TestCatalogPortalDoesNotHoldTheCatalog(t *testing.T) {
 		t.Fatalf("rest: %d rows, %v", len(k.rows), err)
 	}
 }
+
+// TestCatalogConcurrentSessions runs catalog queries of sessions with
+// different search paths at once while tables are created: each answer
+// is its own session's, and the catalog follows the creations.
+func TestCatalogConcurrentSessions(t *testing.T) {
+	e := newCatalogEnv(t)
+	paths := []string{`"in.c-sales"`, `"out.c-reports"`, `"$user", public`}
+	want := []string{"[orders]", "[daily]", ""}
+	ctx := context.Background()
+	errs := make(chan error, len(paths)+1)
+	for i, path := range paths {
+		s := e.open(e.keys["admin"], "main")
+		mustRun(t, s, `SET search_path = `+path)
+		go func(i int, s *Session) {
+			for n := 0; n < 15; n++ {
+				rows, _, err := run(ctx, s, `SELECT c.relname::text FROM pg_class c WHERE pg_table_is_visible(c.oid) AND c.relkind = 'r'
+					AND c.relname IN ('orders', 'daily') ORDER BY 1`)
+				if err == nil && fmtRows(rows) != want[i] {
+					err = errf(pgerr.InternalError, "session %d saw %s, want %s", i, fmtRows(rows), want[i])
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}(i, s)
+	}
+	creator := e.open(e.keys["admin"], "main")
+	go func() {
+		for n := 0; n < 5; n++ {
+			if _, _, err := run(ctx, creator, `CREATE TABLE "out.c-reports".t`+itoa(n)+` (x int)`); err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	}()
+	for range len(paths) + 1 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := one(t, creator, `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'out.c-reports'`); n != int64(6) {
+		t.Fatalf("after the creations the catalog shows %v tables", n)
+	}
+}
