@@ -20,11 +20,12 @@
 //     functions (version(), current_setting(), current_user, ...) become
 //     values; PostgreSQL spellings DuckDB lacks are translated.
 //   - System catalog (syscatalog*.go): pg_catalog and information_schema
-//     are package pgcatalog's, built per project, branch and catalog
-//     generation when a statement first reads them and shared by the
-//     branch's sessions; each statement that reads them runs with its
-//     session's state (search path, settings, cursors) loaded. Without
-//     Config.SystemCatalog they are refused.
+//     are package pgcatalog's, built per project and branch when a
+//     statement first reads them, refreshed when the catalog generation
+//     has moved, and shared by the branch's sessions; each statement that
+//     reads them runs with its session's state (search path, settings,
+//     cursors) loaded, on the catalog's own connection when it reads
+//     nothing else. Without Config.SystemCatalog they are refused.
 //   - Sandbox (sandbox.go, classify.go): only names resolved through the
 //     catalog reach DuckDB; file readers, DuckDB metadata functions,
 //     catalog-qualified names, COPY to files, ATTACH, INSTALL, LOAD, PRAGMA,
