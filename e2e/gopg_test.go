@@ -207,6 +207,15 @@ func TestPgx(t *testing.T) {
 					t.Errorf("another project's tables: %d, %v", leaked, err)
 				}
 			})
+			check("array parameter: = ANY($1)", func(t *testing.T, c *pgx.Conn) {
+				var n int
+				if err := c.QueryRow(ctx, `SELECT count(*) FROM "in.c-sales".orders WHERE id = ANY($1)`, []int32{1, 3, 99}).Scan(&n); err != nil || n != 2 {
+					t.Errorf("ids: %d, %v", n, err)
+				}
+				if err := c.QueryRow(ctx, `SELECT count(*) FROM "in.c-sales".orders WHERE customer = ANY($1)`, []string{"Alice", `Bob "B"`}).Scan(&n); err != nil || n != 2 {
+					t.Errorf("names: %d, %v", n, err)
+				}
+			})
 			check("cancel", func(t *testing.T, c *pgx.Conn) {
 				qctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 				defer cancel()

@@ -326,3 +326,54 @@ func formatToConcat(args []*pg_query.Node) *pg_query.Node {
 	}
 	return out
 }
+
+// anyParam writes x = ANY($1) as list_contains($1, x): DuckDB cannot tell
+// the type of a parameter ANY reads (it would describe the statement with
+// no result type), while list_contains makes it a list of x's type, as
+// PostgreSQL makes it an array. Drivers send arrays as parameters for
+// exactly this (pgx, node-postgres, pgjdbc's setArray).
+func anyParam(n *pg_query.Node, e *pg_query.A_Expr) {
+	if e.Kind != pg_query.A_Expr_Kind_AEXPR_OP_ANY || len(e.Name) == 0 || e.Lexpr == nil || e.Rexpr.GetParamRef() == nil {
+		return
+	}
+	if e.Name[len(e.Name)-1].GetString_().GetSval() != "=" {
+		return
+	}
+	n.Node = pg_query.MakeFuncCallNode([]*pg_query.Node{pg_query.MakeStrNode("list_contains")},
+		[]*pg_query.Node{e.Rexpr, e.Lexpr}, e.Location).Node
+}
+
+// pgArrayText turns PostgreSQL's array text ({1,2}, {"a b",NULL},
+// {{1,2},{3,4}}) into DuckDB's list text ([1,2], ["a b",NULL], ...), which
+// quotes, escapes and writes NULL the same way: only the brackets differ.
+// It reports false for anything else, such as arrays with explicit bounds.
+func pgArrayText(s string) (string, bool) {
+	t := strings.TrimSpace(s)
+	if len(t) < 2 || t[0] != '{' {
+		return "", false
+	}
+	b := []byte(t)
+	depth, quoted := 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case quoted && c == '\\':
+			i++
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '{':
+			b[i] = '['
+			depth++
+		case c == '}':
+			b[i] = ']'
+			depth--
+			if depth == 0 && strings.TrimSpace(string(b[i+1:])) != "" {
+				return "", false
+			}
+		}
+	}
+	if depth != 0 || quoted {
+		return "", false
+	}
+	return string(b), true
+}

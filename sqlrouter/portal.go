@@ -401,11 +401,22 @@ func (p *portal) releaseDS() {
 }
 
 // bindArgs adapts wire's argument values to DuckDB: bytea sent as text
-// (PostgreSQL's hex or escape format) becomes bytes.
+// (PostgreSQL's hex or escape format) becomes bytes, arrays lists.
 func bindArgs(args []any, types []duck.Type) ([]any, error) {
 	for i, a := range args {
 		s, ok := a.(string)
-		if !ok || i >= len(types) || types[i].ID != duck.TypeBlob {
+		if !ok || i >= len(types) {
+			continue
+		}
+		if id := types[i].ID; id == duck.TypeList || id == duck.TypeArray {
+			// Arrays come in PostgreSQL's text form, which DuckDB does
+			// not cast.
+			if list, ok := pgArrayText(s); ok {
+				args[i] = list
+			}
+			continue
+		}
+		if types[i].ID != duck.TypeBlob {
 			continue
 		}
 		b, err := decodeBytea(s)

@@ -99,6 +99,7 @@ func (w *rewriter) walk(n *pg_query.Node) error {
 			return err
 		}
 		regexOperator(n, x.AExpr)
+		anyParam(n, x.AExpr)
 		checkDivisor(x.AExpr)
 		return nil
 	case *pg_query.Node_CollateClause:

@@ -146,3 +146,37 @@ func TestArrowSafeColumns(t *testing.T) {
 		t.Fatalf("TIMETZ = %v", got)
 	}
 }
+
+func TestPGArrayText(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`{1,2,NULL}`, `[1,2,NULL]`},
+		{` {"a b","x,y","q\"t}",NULL} `, `["a b","x,y","q\"t}",NULL]`},
+		{`{{1,2},{3,4}}`, `[[1,2],[3,4]]`},
+		{`{}`, `[]`},
+		{`[1:2]={1,2}`, ``},
+		{`{1,2`, ``},
+		{`{1}{2}`, ``},
+		{`plain`, ``},
+	} {
+		got, ok := pgArrayText(c.in)
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("pgArrayText(%q) = %q, %v; want %q", c.in, got, ok, c.want)
+		}
+	}
+	e := newEnv(t)
+	e.apiTable("p1", "in.c-sales", "a", 5)
+	s := e.open(e.keys["admin"], "")
+	ctx := context.Background()
+	st := prepare(t, s, `SELECT count(*) FROM a WHERE id = ANY($1)`)
+	if oids := st.ParamOIDs(); len(oids) != 1 || oids[0] != 1016 {
+		t.Fatalf("= ANY($1) described as %v", oids)
+	}
+	p, err := st.Bind(ctx, []any{"{1,3,99}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &sink{}
+	if _, err := p.Execute(ctx, k, 0); err != nil || fmtRows(k.rows) != "[2]" {
+		t.Fatalf("= ANY('{1,3,99}') = %v, %v", k.rows, err)
+	}
+}

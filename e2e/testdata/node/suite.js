@@ -91,6 +91,13 @@ function read(cursor, n) {
     assert.equal(r.rows[0].n, 0);
   });
 
+  await check('array parameters: = ANY($1)', async (c) => {
+    const r = await c.query('SELECT id FROM "in.c-sales".orders WHERE customer = ANY($1) ORDER BY id', [['Alice', 'Bob "B"', 'nobody']]);
+    assert.deepEqual(r.rows.map((x) => x.id), [1, 2]);
+    const n = await c.query('SELECT count(*)::int AS n FROM "in.c-sales".orders WHERE id = ANY($1)', [[1, 3, 99]]);
+    assert.equal(n.rows[0].n, 2);
+  });
+
   await check('catalog: tables, columns and primary keys, nothing of another project', async (c) => {
     const tables = await c.query(
       "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' " +
