@@ -33,6 +33,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -79,6 +80,9 @@ type bench struct {
 	pg    *postgresServer
 
 	csvPath, binPath string
+
+	ctx     context.Context // the run's, for the setup steps
+	setupMu sync.Mutex      // guards rep.Setup while the setups run at once
 }
 
 func main() {
@@ -161,6 +165,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	b.dataDir = filepath.Join(b.work, "data")
+	b.ctx = ctx
 	defer b.close()
 	failed := b.runAll(ctx, selected, *pgMode, *profileDir, *profileSeconds)
 	b.describe()
@@ -235,23 +240,45 @@ func (b *bench) runAll(ctx context.Context, selected []string, pgMode, profileDi
 	b.dsDSN = ds.dsn("bench", b.keys["bench"])
 	b.rep.Setup["duckstore start"] = since(t)
 
-	// A failed setup skips the cases that need it; the others still run.
+	// The three systems are set up at once (setup is not measured). A
+	// failed setup skips the cases that need it; the others still run.
 	failed := false
 	broken := map[string]bool{}
-	if need("wire", "analytics", "small", "load", "memory") {
-		if err := b.setupData(ctx); err != nil {
-			failed = fail("setting up the data", err)
-			for _, c := range []string{"wire", "analytics", "small", "load", "memory"} {
-				broken[c] = true
+	dataCases := []string{"wire", "analytics", "small", "load", "memory"}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	track := func(cases []string, steps ...func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, step := range steps {
+				if err := step(); err != nil {
+					mu.Lock()
+					failed = fail("setup", err)
+					for _, c := range cases {
+						broken[c] = true
+					}
+					mu.Unlock()
+					return
+				}
 			}
+		}()
+	}
+	if need(dataCases...) {
+		track(dataCases, b.setupDuckstoreData)
+		track(dataCases, b.setupDuckDBData)
+		if b.pg != nil {
+			track(dataCases, b.setupPostgresData)
 		}
 	}
 	if need("connect") {
-		if err := b.setupConnect(ctx); err != nil {
-			failed = fail("setting up the connection projects", err)
-			broken["connect"] = true
+		track([]string{"connect"}, b.setupDuckstoreConnect)
+		if b.pg != nil {
+			track([]string{"connect"}, b.setupPostgresConnect)
 		}
 	}
+	wg.Wait()
+	b.logf("setup done")
 	if need("load") && !broken["load"] {
 		t := time.Now()
 		if err := b.loadFiles(ctx); err != nil {
@@ -301,66 +328,70 @@ func (b *bench) runCase(ctx context.Context, c string) error {
 	return fmt.Errorf("unknown case %q", c)
 }
 
-// setupData builds the fact and dimension tables on every system.
-func (b *bench) setupData(ctx context.Context) error {
+// timed runs a setup step and records how long it took.
+func (b *bench) timed(name string, fn func() error) error {
 	t := time.Now()
-	b.logf("setup: %d fact rows and %d dimension rows on duckstore", b.sz.Rows, b.sz.DimRows)
-	if err := setupDuckstore(ctx, b.dsDSN, b.sz); err != nil {
-		return fmt.Errorf("duckstore: %w", err)
+	b.logf("setup: %s", name)
+	if err := fn(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	b.rep.Setup["duckstore data"] = since(t)
-	t = time.Now()
-	b.logf("setup: the same in process (DuckDB)")
-	db, err := openDuckDB(filepath.Join(b.work, "duckdb.db"))
-	if err != nil {
-		return err
-	}
-	b.duck = db
-	if _, err := db.ExecContext(ctx, "SET TimeZone = 'UTC'"); err != nil {
-		return err
-	}
-	if err := setupDuckDB(ctx, db, b.sz); err != nil {
-		return fmt.Errorf("duckdb: %w", err)
-	}
-	b.rep.Setup["duckdb data"] = since(t)
-	if b.pg != nil {
-		t = time.Now()
-		b.logf("setup: the same in PostgreSQL")
-		if err := setupPostgres(ctx, b.pg.dsn("postgres"), b.sz); err != nil {
-			return fmt.Errorf("postgres: %w", err)
-		}
-		b.rep.Setup["postgres data"] = since(t)
-	}
-	b.logf("setup done")
+	b.setupMu.Lock()
+	b.rep.Setup[name] = since(t)
+	b.setupMu.Unlock()
+	b.logf("setup: %s done (%s)", name, since(t))
 	return nil
 }
 
-// setupConnect makes the connection case's projects (duckstore) and
-// databases (PostgreSQL): one with 10 small tables, one with sz.Tables.
-func (b *bench) setupConnect(ctx context.Context) error {
-	t := time.Now()
-	if err := createSmallTables(ctx, b.ds.dsn("c10", b.keys["c10"]), 10, 2, nil); err != nil {
-		return err
-	}
-	b.logf("setup: %d tables in project cmany", b.sz.Tables)
-	err := createSmallTables(ctx, b.ds.dsn("cmany", b.keys["cmany"]), b.sz.Tables, 4, func(done int) {
-		b.logf("  %d tables", done)
+// setupDuckstoreData builds the fact and dimension tables in duckstore.
+func (b *bench) setupDuckstoreData() error {
+	return b.timed(fmt.Sprintf("duckstore data (%d + %d rows)", b.sz.Rows, b.sz.DimRows), func() error {
+		return setupDuckstore(b.ctx, b.dsDSN, b.sz)
 	})
-	if err != nil {
-		return err
-	}
-	b.rep.Setup["duckstore connection projects"] = since(t)
-	if b.pg != nil {
-		t = time.Now()
-		if err := createPostgresSmallTables(ctx, b.pg, "c10", 10); err != nil {
+}
+
+// setupDuckDBData builds them in the in-process DuckDB.
+func (b *bench) setupDuckDBData() error {
+	return b.timed("duckdb data", func() error {
+		db, err := openDuckDB(filepath.Join(b.work, "duckdb.db"))
+		if err != nil {
 			return err
 		}
-		if err := createPostgresSmallTables(ctx, b.pg, "cmany", b.sz.Tables); err != nil {
+		b.duck = db
+		if _, err := db.ExecContext(b.ctx, "SET TimeZone = 'UTC'"); err != nil {
 			return err
 		}
-		b.rep.Setup["postgres connection databases"] = since(t)
-	}
-	return nil
+		return setupDuckDB(b.ctx, db, b.sz)
+	})
+}
+
+// setupPostgresData builds them in PostgreSQL.
+func (b *bench) setupPostgresData() error {
+	return b.timed("postgres data", func() error { return setupPostgres(b.ctx, b.pg.dsn("postgres"), b.sz) })
+}
+
+// setupDuckstoreConnect makes the connection case's projects: one with 10
+// small tables, one with sz.Tables.
+func (b *bench) setupDuckstoreConnect() error {
+	return b.timed(fmt.Sprintf("duckstore connection projects (10 and %d tables)", b.sz.Tables), func() error {
+		if err := createSmallTables(b.ctx, b.ds.dsn("c10", b.keys["c10"]), 10, 2, nil); err != nil {
+			return err
+		}
+		return createSmallTables(b.ctx, b.ds.dsn("cmany", b.keys["cmany"]), b.sz.Tables, 4, func(done int) {
+			if done%2000 == 0 {
+				b.logf("  %d tables", done)
+			}
+		})
+	})
+}
+
+// setupPostgresConnect makes the same as databases in PostgreSQL.
+func (b *bench) setupPostgresConnect() error {
+	return b.timed("postgres connection databases", func() error {
+		if err := createPostgresSmallTables(b.ctx, b.pg, "c10", 10); err != nil {
+			return err
+		}
+		return createPostgresSmallTables(b.ctx, b.pg, "cmany", b.sz.Tables)
+	})
 }
 
 // profile saves a CPU profile of the server for the first seconds of a
