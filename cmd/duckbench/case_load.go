@@ -277,12 +277,17 @@ func (b *bench) caseWrites(ctx context.Context) error {
 	for _, n := range []int{1, 2, 4} {
 		c := fmt.Sprintf("writes/%d-tables", n)
 		for _, t := range targets {
+			// The machine's CPU time while the writers run tells whether
+			// more writers could have gone faster at all.
+			m0, w0 := machineCPU(), time.Now()
 			rowsPerSec, err := parallelInserts(ctx, t.dsn, n, b.sz.Duration)
 			if err != nil {
 				return fmt.Errorf("%s on %s: %w", c, t.sys, err)
 			}
+			busy := (machineCPU() - m0).Seconds() / time.Since(w0).Seconds()
 			b.rep.add(c, t.sys, "rows/s", rowsPerSec, fmt.Sprintf("%d writers, %d-row INSERTs", n, writeBatch))
-			b.logf("  %s %s: %.0f rows/s", c, t.sys, rowsPerSec)
+			b.rep.add(c, t.sys, "busy cores", busy, "whole machine, other users included")
+			b.logf("  %s %s: %.0f rows/s (%.1f cores busy)", c, t.sys, rowsPerSec, busy)
 		}
 	}
 	for _, sys := range []string{sysDuckstore, sysPostgres} {
