@@ -55,8 +55,8 @@ func (c *csvRows) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// call sends a JSON request and returns the status and decoded body; a
-// dead server is status 0.
+// call sends a JSON request to the admin API and returns the status and
+// decoded body; a dead server is status 0.
 func call(d *Duckstore, key, method, path string, body any) (int, map[string]any) {
 	var r io.Reader
 	if body != nil {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -168,43 +167,17 @@ func (d *Duckstore) Stop() error {
 	}
 }
 
-// API calls the admin API with a bearer key and decodes the JSON answer.
-func (d *Duckstore) API(t testing.TB, key, method, path string, body any, out any) int {
-	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, "http://"+d.HTTP+path, r)
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil && len(raw) > 0 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: %d %s: %v", method, path, resp.StatusCode, raw, err)
-		}
-	}
-	return resp.StatusCode
-}
-
 // CreateProject makes a project and returns a target logged in with its
 // first (project_admin) key on the default branch.
 func (d *Duckstore) CreateProject(t testing.TB, id string) Target {
 	t.Helper()
-	var resp struct {
-		APIKey string `json:"api_key"`
-	}
-	if code := d.API(t, adminKey, "POST", "/projects", map[string]any{"id": id, "name": id}, &resp); code != http.StatusCreated {
-		t.Fatalf("create project %s: status %d", id, code)
+	code, resp := call(d, adminKey, "POST", "/projects", map[string]any{"id": id, "name": id})
+	key, _ := resp["api_key"].(string)
+	if code != http.StatusCreated || key == "" {
+		t.Fatalf("create project %s: status %d %v", id, code, resp)
 	}
 	host, port, _ := net.SplitHostPort(d.PG)
-	return Target{Name: "duckstore", Host: host, Port: port, User: id, Password: resp.APIKey, Database: "main"}
+	return Target{Name: "duckstore", Host: host, Port: port, User: id, Password: key, Database: "main"}
 }
 
 // loadFixture runs testdata/fixture.sql on the target, one statement at a
