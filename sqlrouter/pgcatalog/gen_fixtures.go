@@ -184,7 +184,7 @@ func generate(pg *server) error {
 		}
 		q := "SELECT " + sel + " FROM pg_catalog." + d.relation + " WHERE " + d.where
 		if d.relation != "pg_settings" && d.relation != "pg_roles" {
-			q += " ORDER BY 1"
+			q += " ORDER BY 1, 2"
 		} else {
 			q += " ORDER BY " + map[string]string{"pg_settings": "name", "pg_roles": "rolname"}[d.relation]
 		}
@@ -214,6 +214,10 @@ func (p *server) selectList(rel string) (string, error) {
 		name, typ, cat, elem := f[0], f[1], f[2], f[3]
 		q := `"` + name + `"`
 		switch {
+		case rel == "pg_attribute" && name == "attoptions":
+			// A server's own storage parameters; PostgreSQL 15.20 writes
+			// an attribute version there that means nothing elsewhere.
+			cols = append(cols, "NULL::text AS "+q)
 		case typ == "int2vector":
 			cols = append(cols, "array_to_json("+q+"::int2[])::text AS "+q)
 		case typ == "oidvector" || cat == "A" && (elem == "oid" || elem == "regtype" || elem == "regproc"):

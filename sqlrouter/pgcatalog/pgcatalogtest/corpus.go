@@ -307,12 +307,17 @@ func Compare(e Entry, pg, ours *Result) string {
 	return diffRows(pg, ours, e.Ignore)
 }
 
+// serverLocal are the columns holding a PostgreSQL server's own storage
+// parameters (attribute and relation options). A server may fill them on
+// its own, the catalog never has any, so no comparison looks at them.
+var serverLocal = map[string]bool{"attoptions": true, "reloptions": true}
+
 func project(r *Result, ignore map[string]bool) []string {
 	var out []string
 	for _, row := range r.Rows {
 		var f []string
 		for i, v := range row {
-			if !ignore[r.Cols[i]] {
+			if !ignore[r.Cols[i]] && !serverLocal[r.Cols[i]] {
 				f = append(f, r.Cols[i]+"="+v)
 			}
 		}
