@@ -181,24 +181,26 @@ func (o *csvOut) value(v []byte) error {
 	if err := o.sep(); err != nil {
 		return err
 	}
+	_, err := o.w.Write(appendCanonicalField(o.w.AvailableBuffer(), v))
+	return err
+}
+
+// appendCanonicalField appends v as a canonical CSV field: as it is, or quoted
+// when it is empty (an unquoted empty field is NULL) or holds a comma, a
+// quote or a line break. Quoting only what needs it spares DuckDB's quote
+// handling when it parses the file.
+func appendCanonicalField(dst, v []byte) []byte {
 	if len(v) > 0 && !needsQuotes(v) {
-		// Quoting only what needs it spares the writes here and DuckDB's
-		// quote handling when it parses the file.
-		_, err := o.w.Write(v)
-		return err
+		return append(dst, v...)
 	}
-	o.w.WriteByte('"')
-	for {
-		i := indexByte(v, '"')
-		if i < 0 {
-			break
+	dst = append(dst, '"')
+	for _, c := range v {
+		if c == '"' {
+			dst = append(dst, '"')
 		}
-		o.w.Write(v[:i+1])
-		o.w.WriteByte('"')
-		v = v[i+1:]
+		dst = append(dst, c)
 	}
-	o.w.Write(v)
-	return o.w.WriteByte('"')
+	return append(dst, '"')
 }
 
 func (o *csvOut) endRow() error {
@@ -213,13 +215,16 @@ func (o *csvOut) endRow() error {
 // canonical CSV: it holds a comma, a quote or a line break.
 func needsQuotes(v []byte) bool {
 	for _, c := range v {
-		switch c {
-		case ',', '"', '\n', '\r':
+		if quoted[c] {
 			return true
 		}
 	}
 	return false
 }
+
+// quoted marks the bytes that make a CSV field need quotes; a table beats
+// a switch in the per-byte loop.
+var quoted = [256]bool{',': true, '"': true, '\n': true, '\r': true}
 
 func indexByte(b []byte, c byte) int {
 	for i, x := range b {

@@ -493,7 +493,17 @@ type binaryCopyIn struct {
 	pending    pendingBuffer
 	headerDone bool
 	trailer    bool
-	scratch    []byte
+	// columns says per field how its values become text, chosen once:
+	// a lookup per value cost a tenth of the conversion (pprof of
+	// BenchmarkCopyInBinary).
+	columns []binaryColumn
+	row     []byte
+	scratch []byte
+}
+
+type binaryColumn struct {
+	decode func(dst, v []byte) ([]byte, error)
+	plain  bool
 }
 
 func (t *binaryCopyIn) write(data []byte) error {
@@ -596,28 +606,43 @@ func (t *binaryCopyIn) tuple() (bool, error) {
 	return true, nil
 }
 
-// convert writes the fields of one complete tuple as a CSV row.
+// convert writes the fields of one complete tuple as a CSV row. The row is
+// built in one slice and written at once: a writer call per field and
+// separator cost a third of the conversion (pprof of
+// BenchmarkCopyInBinary). tuple has checked the field count.
 func (t *binaryCopyIn) convert(b []byte) error {
-	for f := range t.spec.Fields {
+	if t.columns == nil {
+		t.columns = make([]binaryColumn, len(t.spec.Fields))
+		for i, f := range t.spec.Fields {
+			t.columns[i].decode, t.columns[i].plain = binaryToText(f.TypeOID)
+		}
+	}
+	row := t.row[:0]
+	for f, col := range t.columns {
+		if f > 0 {
+			row = append(row, ',')
+		}
 		n := int32(binary.BigEndian.Uint32(b))
 		b = b[4:]
 		if n == -1 {
-			if err := t.out.null(); err != nil {
-				return err
-			}
 			continue
 		}
+		start := len(row)
 		var err error
-		if t.scratch, err = appendBinaryAsText(t.scratch[:0], t.spec.Fields[f].TypeOID, b[:n]); err != nil {
+		if row, err = col.decode(row, b[:n]); err != nil {
 			e := pgerr.From(err)
 			return pgerr.Wrap(err, e.Code, "incorrect binary data format").WithDetail("column %q: %s", t.spec.Fields[f].Name, e.Message)
 		}
 		b = b[n:]
-		if err := t.out.value(t.scratch); err != nil {
-			return err
+		if v := row[start:]; !col.plain && (len(v) == 0 || needsQuotes(v)) {
+			t.scratch = append(t.scratch[:0], v...)
+			row = appendCanonicalField(row[:start], t.scratch)
 		}
 	}
-	return t.out.endRow()
+	row = append(row, '\n')
+	t.row = row
+	_, err := t.out.w.Write(row)
+	return err
 }
 
 func (t *binaryCopyIn) finish() error {

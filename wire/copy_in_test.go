@@ -128,6 +128,7 @@ func TestCopyInConverters(t *testing.T) {
 		{"csv unquoted carriage return", csv, "1,a\rb\n", "", pgerr.BadCopyFileFormat},
 		{"csv extra column", csv, "1,2,3\n", "", pgerr.BadCopyFileFormat},
 		{"binary rows", bin, string(binaryCopy(tuple(be32(1), []byte("one")), tuple(be32(-2), nil))), "1,one\n-2,\n", ""},
+		{"binary text quoted", bin, string(binaryCopy(tuple(be32(3), []byte("a,\"b\"\nc")), tuple(be32(4), []byte{}))), "3,\"a,\"\"b\"\"\nc\"\n4,\"\"\n", ""},
 		{"binary without trailer", bin, string(binaryCopy()[:19]) + string(tuple(be32(1), []byte("x"))), "1,x\n", ""},
 		{"binary types", binTypes, string(binaryCopy(tuple(numeric150, be64(0), []byte{1}, be64f(), []byte{0xde, 0xad},
 			bytes.Repeat([]byte{0xab}, 16), be32(-1), append(be64(1500000), append(be32(3), be32(14)...)...), intArr, []byte{0xff, 0xfe}, be64(-5)))),

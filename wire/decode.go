@@ -26,6 +26,30 @@ func appendBinaryAsText(dst []byte, oid uint32, v []byte) ([]byte, error) {
 	if elem, ok := arrayElem[oid]; ok {
 		return appendArrayFromBinary(dst, elem, v)
 	}
+	return appendScalarFromBinary(dst, oid, v)
+}
+
+// binaryToText returns how values of type oid turn from binary to text,
+// chosen once for a column, and whether that text is plain: it never
+// holds a comma, a quote or a line break, so CSV needs no quotes for it.
+func binaryToText(oid uint32) (decode func(dst, v []byte) ([]byte, error), plain bool) {
+	if isTextLike(oid) || oid == 0 {
+		return func(dst, v []byte) ([]byte, error) { return append(dst, v...), nil }, false
+	}
+	if elem, ok := arrayElem[oid]; ok {
+		return func(dst, v []byte) ([]byte, error) { return appendArrayFromBinary(dst, elem, v) }, false
+	}
+	switch oid {
+	case oidBool, oidInt2, oidInt4, oidInt8, oidOID, oidXID, oidCID, oidFloat4, oidFloat8, oidNumeric,
+		oidBytea, oidUUID, oidBit, oidVarbit, oidDate, oidTime, oidTimetz, oidTimestamp, oidTimestamptz, oidInterval:
+		plain = true
+	}
+	return func(dst, v []byte) ([]byte, error) { return appendScalarFromBinary(dst, oid, v) }, plain
+}
+
+// appendScalarFromBinary is appendBinaryAsText for the types that are
+// neither text nor arrays.
+func appendScalarFromBinary(dst []byte, oid uint32, v []byte) ([]byte, error) {
 	if n := fixedBinaryLen(oid); n > 0 && len(v) != n {
 		return dst, binaryFormatError("wrong length %d for type %d", len(v), oid)
 	}
