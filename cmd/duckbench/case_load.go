@@ -23,9 +23,13 @@ import (
 func (b *bench) loadFiles(ctx context.Context) error {
 	b.csvPath = filepath.Join(b.work, "fact.csv")
 	b.binPath = filepath.Join(b.work, "fact.bin")
+	b.parquetPath = filepath.Join(b.work, "fact.parquet")
 	sel := fmt.Sprintf("SELECT * FROM b.t WHERE id < %d ORDER BY id", b.sz.LoadRows)
 	if _, err := b.duck.ExecContext(ctx, "COPY ("+sel+") TO '"+b.csvPath+"' (HEADER true)"); err != nil {
 		return fmt.Errorf("writing the CSV: %w", err)
+	}
+	if _, err := b.duck.ExecContext(ctx, "COPY ("+sel+") TO '"+b.parquetPath+"' (FORMAT parquet)"); err != nil {
+		return fmt.Errorf("writing the Parquet file: %w", err)
 	}
 	f, err := os.Create(b.binPath)
 	if err != nil {
@@ -86,10 +90,10 @@ func copyIn(ctx context.Context, dsn, path, options string, wantRows int64) (tim
 	return d, nil
 }
 
-// httpImport loads the CSV through the Files API and a table import:
-// prepare, upload (raw body), register, then POST .../import/file. It
-// returns the upload's and the import's durations.
-func (b *bench) httpImport(ctx context.Context) (upload, imp time.Duration, err error) {
+// httpImport loads a file (csv or parquet) through the Files API and a
+// table import: prepare, upload (raw body), register, then POST
+// .../import/file. It returns the upload's and the import's durations.
+func (b *bench) httpImport(ctx context.Context, path, format string) (upload, imp time.Duration, err error) {
 	c, err := pgconn.Connect(ctx, b.dsDSN)
 	if err != nil {
 		return 0, 0, err
@@ -100,7 +104,7 @@ func (b *bench) httpImport(ctx context.Context) (upload, imp time.Duration, err 
 		return 0, 0, err
 	}
 	defer execAll(context.WithoutCancel(ctx), c, "DROP TABLE "+table)
-	st, err := os.Stat(b.csvPath)
+	st, err := os.Stat(path)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -110,10 +114,10 @@ func (b *bench) httpImport(ctx context.Context) (upload, imp time.Duration, err 
 		UploadKey string `json:"upload_key"`
 	}
 	if err := b.ds.apiJSON(ctx, http.MethodPost, "/projects/bench/files/prepare", key,
-		map[string]any{"filename": "fact.csv", "size_bytes": st.Size()}, &prep); err != nil {
+		map[string]any{"filename": filepath.Base(path), "size_bytes": st.Size()}, &prep); err != nil {
 		return 0, 0, err
 	}
-	f, err := os.Open(b.csvPath)
+	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -136,7 +140,7 @@ func (b *bench) httpImport(ctx context.Context) (upload, imp time.Duration, err 
 	}
 	_, name, _ := strings.Cut(table, ".")
 	if err := b.ds.apiJSON(ctx, http.MethodPost, "/projects/bench/buckets/b/tables/"+name+"/import/file", key,
-		map[string]any{"file_id": file.ID, "format": "csv"}, &res); err != nil {
+		map[string]any{"file_id": file.ID, "format": format}, &res); err != nil {
 		return 0, 0, err
 	}
 	imp = time.Since(start)
@@ -146,9 +150,10 @@ func (b *bench) httpImport(ctx context.Context) (upload, imp time.Duration, err 
 	return upload, imp, nil
 }
 
-// duckdbReadCSV is DuckDB's own CSV reader into a fresh table of a new
-// database file, checkpointed: the ceiling for any loader built on it.
-func (b *bench) duckdbReadCSV(ctx context.Context) (time.Duration, error) {
+// duckdbRead is DuckDB's own reader (read_csv with the columns' types, or
+// read_parquet) into a fresh table of a new database file, checkpointed:
+// the ceiling for any loader built on it.
+func (b *bench) duckdbRead(ctx context.Context, format string) (time.Duration, error) {
 	conn, err := b.duck.Conn(ctx)
 	if err != nil {
 		return 0, err
@@ -156,15 +161,19 @@ func (b *bench) duckdbReadCSV(ctx context.Context) (time.Duration, error) {
 	defer conn.Close()
 	path := filepath.Join(b.work, fmt.Sprintf("load_%d.duckdb", loadSeq.Add(1)))
 	defer os.Remove(path)
-	types := make([]string, len(factColumns))
-	for i, c := range factColumns {
-		name, typ, _ := strings.Cut(c, " ")
-		types[i] = "'" + name + "': '" + typ + "'"
+	from := "read_parquet('" + b.parquetPath + "')"
+	if format == "csv" {
+		types := make([]string, len(factColumns))
+		for i, c := range factColumns {
+			name, typ, _ := strings.Cut(c, " ")
+			types[i] = "'" + name + "': '" + typ + "'"
+		}
+		from = "read_csv('" + b.csvPath + "', header = true, columns = {" + strings.Join(types, ", ") + "})"
 	}
 	start := time.Now()
 	for _, s := range []string{
 		"ATTACH '" + path + "' AS fresh",
-		"CREATE TABLE fresh.data AS SELECT * FROM read_csv('" + b.csvPath + "', header = true, columns = {" + strings.Join(types, ", ") + "})",
+		"CREATE TABLE fresh.data AS SELECT * FROM " + from,
 		"CHECKPOINT fresh",
 	} {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
@@ -176,13 +185,14 @@ func (b *bench) duckdbReadCSV(ctx context.Context) (time.Duration, error) {
 	err = conn.QueryRowContext(ctx, "SELECT count(*) FROM fresh.data").Scan(&n)
 	conn.ExecContext(ctx, "DETACH fresh")
 	if err == nil && n != b.sz.LoadRows {
-		err = fmt.Errorf("read_csv loaded %d rows, want %d", n, b.sz.LoadRows)
+		err = fmt.Errorf("DuckDB's %s reader loaded %d rows, want %d", format, n, b.sz.LoadRows)
 	}
 	return d, err
 }
 
-// caseLoad compares COPY FROM STDIN (csv, binary) and the HTTP import
-// with DuckDB's read_csv in process and PostgreSQL's COPY.
+// caseLoad compares COPY FROM STDIN (csv, binary) and the HTTP import of
+// the CSV with DuckDB's read_csv in process and PostgreSQL's COPY, and the
+// HTTP import of the Parquet file with DuckDB's read_parquet.
 func (b *bench) caseLoad(ctx context.Context) error {
 	rows := float64(b.sz.LoadRows)
 	csvMB := b.sz.LoadMB
@@ -191,6 +201,10 @@ func (b *bench) caseLoad(ctx context.Context) error {
 		return err
 	}
 	binMB := float64(st.Size()) / (1 << 20)
+	if st, err = os.Stat(b.parquetPath); err != nil {
+		return err
+	}
+	parquetMB := float64(st.Size()) / (1 << 20)
 	record := func(c, sys string, d time.Duration, mb float64) {
 		b.rep.add(c, sys, "rows/s", rows/d.Seconds(), "")
 		b.rep.add(c, sys, "MB/s", mb/d.Seconds(), fmt.Sprintf("of a %.0f MB file", mb))
@@ -216,7 +230,8 @@ func (b *bench) caseLoad(ctx context.Context) error {
 		run    func() (time.Duration, error)
 	}
 	sides := []side{
-		{"load/read_csv", sysDuckDB, csvMB, func() (time.Duration, error) { return b.duckdbReadCSV(ctx) }},
+		{"load/read_csv", sysDuckDB, csvMB, func() (time.Duration, error) { return b.duckdbRead(ctx, "csv") }},
+		{"load/read_parquet", sysDuckDB, parquetMB, func() (time.Duration, error) { return b.duckdbRead(ctx, "parquet") }},
 		{"load/copy-csv", sysDuckstore, csvMB, func() (time.Duration, error) {
 			return copyIn(ctx, b.dsDSN, b.csvPath, "(FORMAT csv, HEADER true)", b.sz.LoadRows)
 		}},
@@ -240,19 +255,28 @@ func (b *bench) caseLoad(ctx context.Context) error {
 		}
 		record(s.c, s.sys, d, s.mb)
 	}
-	var up, imp time.Duration
-	for i := 0; i < b.sz.LoadRepeat; i++ {
-		u, m, err := b.httpImport(ctx)
-		if err != nil {
-			return fmt.Errorf("load/http-import: %w", err)
+	for _, f := range []struct {
+		c, path, format string
+		mb              float64
+	}{{"load/http-import", b.csvPath, "csv", csvMB}, {"load/http-import-parquet", b.parquetPath, "parquet", parquetMB}} {
+		var up, imp time.Duration
+		for i := 0; i < b.sz.LoadRepeat; i++ {
+			u, m, err := b.httpImport(ctx, f.path, f.format)
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.c, err)
+			}
+			if imp == 0 || m < imp {
+				up, imp = u, m
+			}
 		}
-		if imp == 0 || m < imp {
-			up, imp = u, m
+		record(f.c, sysDuckstore, imp, f.mb)
+		if f.format == "csv" {
+			record("load/http-upload+import", sysDuckstore, up+imp, f.mb)
 		}
 	}
-	record("load/http-import", sysDuckstore, imp, csvMB)
-	record("load/http-upload+import", sysDuckstore, up+imp, csvMB)
 	r := b.rep
+	r.addRatio("load/http-import-parquet: duckstore / DuckDB read_parquet (rows/s)", r.get("load/http-import-parquet", sysDuckstore, "rows/s"),
+		r.get("load/read_parquet", sysDuckDB, "rows/s"), "rows/s over rows/s", ">=", 0.8)
 	duck := r.get("load/read_csv", sysDuckDB, "rows/s")
 	for _, c := range []string{"load/copy-csv", "load/copy-binary", "load/http-import"} {
 		ds := r.get(c, sysDuckstore, "rows/s")

@@ -13,7 +13,8 @@
 //	small      a prepared point lookup and a tiny aggregate, 1 and 16 clients
 //	connect    connect + SCRAM + first query with 10 and many tables
 //	load       COPY FROM STDIN (csv, binary) and the HTTP file import of a
-//	           CSV, against DuckDB's read_csv and PostgreSQL's COPY
+//	           CSV, against DuckDB's read_csv and PostgreSQL's COPY; the
+//	           HTTP import of the same rows as Parquet, against read_parquet
 //	writes     INSERTs into 1, 2 and 4 tables at once
 //	memory     the server's peak RSS while a slow client reads the fact table
 //
@@ -79,7 +80,7 @@ type bench struct {
 	duck  *sql.DB
 	pg    *postgresServer
 
-	csvPath, binPath string
+	csvPath, binPath, parquetPath string
 
 	ctx     context.Context // the run's, for the setup steps
 	setupMu sync.Mutex      // guards rep.Setup while the setups run at once
