@@ -166,6 +166,22 @@ type Portal interface {
 	Close() error
 }
 
+// CopyBatchRows is the most rows a batch given to CopyInBatches holds.
+const CopyBatchRows = 2048
+
+// BatchCopyIn is implemented by portals that load binary COPY FROM STDIN
+// data as Arrow record batches, which wire decodes from the client's
+// binary tuples: no text on the way. The schema has one column per field
+// of Copy().Fields, in order, of these Arrow types: boolean, int16,
+// int32, int64, float32, float64, date32, timestamp[us] (with time zone
+// UTC for timestamptz), binary (bytea) and string, which holds the
+// column's text form for every other type. next returns the batches, at
+// most CopyBatchRows rows each, then io.EOF, or the error that ended the
+// COPY on the client's side.
+type BatchCopyIn interface {
+	CopyInBatches(ctx context.Context, schema *arrow.Schema, next func() (arrow.RecordBatch, error)) (Result, error)
+}
+
 // Conn is what wire needs of a session; *Session implements it.
 type Conn interface {
 	// Prepare parses query. The simple query protocol passes every

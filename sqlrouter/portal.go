@@ -153,6 +153,8 @@ type portal struct {
 	text   *textResult
 	// COPY FROM STDIN loads through copyIn.
 	copyIn func(ctx context.Context, r io.Reader) (Result, error)
+	// copyInBatches is copyIn's path for binary COPY (see BatchCopyIn).
+	copyInBatches func(ctx context.Context, schema *arrow.Schema, next func() (arrow.RecordBatch, error)) (Result, error)
 	// FETCH sends rows of a cursor's portal, EXECUTE those of sub, the
 	// portal of its prepared statement.
 	fetch func(ctx context.Context, sink RowSink) (Result, error)

@@ -30,10 +30,11 @@ import (
 var errCopyDone = errors.New("wire: COPY consumer finished")
 
 func (c *conn) copyIn(ctx context.Context, p sqlrouter.Portal, spec *sqlrouter.CopySpec) (sqlrouter.Result, error) {
-	overall, cols := copyResponseFormats(spec)
-	c.out.send(&pgproto3.CopyInResponse{OverallFormat: overall, ColumnFormatCodes: cols})
-	if err := c.out.flush(); err != nil {
+	if err := c.copyResponse(spec); err != nil {
 		return sqlrouter.Result{}, err
+	}
+	if bp, ok := p.(sqlrouter.BatchCopyIn); ok && spec.Format == sqlrouter.CopyBinary {
+		return c.copyInBatches(ctx, bp, spec)
 	}
 
 	pr, pw := io.Pipe()
@@ -54,7 +55,7 @@ func (c *conn) copyIn(ctx context.Context, p sqlrouter.Portal, spec *sqlrouter.C
 
 	bw := bufio.NewWriterSize(pw, flushThreshold)
 	conv := newCopyConverter(spec, &csvOut{w: bw, n: len(spec.Fields), fields: spec.Fields}, c.srv.cfg.MaxMessageSize)
-	feedErr := c.feedCopy(ctx, conv, bw)
+	feedErr := c.feedCopy(ctx, conv, bw.Flush)
 	if feedErr == nil {
 		pw.Close()
 	} else {
@@ -73,7 +74,7 @@ func (c *conn) copyIn(ctx context.Context, p sqlrouter.Portal, spec *sqlrouter.C
 // feedCopy reads the client's COPY messages and converts their data until
 // CopyDone. It returns nil after a clean CopyDone, or the error that ended
 // the COPY (errCopyDone when the consumer stopped early).
-func (c *conn) feedCopy(ctx context.Context, conv copyConverter, bw *bufio.Writer) error {
+func (c *conn) feedCopy(ctx context.Context, conv copyConverter, flush func() error) error {
 	// A canceled statement must not wait for a client that sends nothing:
 	// its cancellation interrupts the read.
 	stop := context.AfterFunc(ctx, func() {
@@ -106,7 +107,10 @@ func (c *conn) feedCopy(ctx context.Context, conv copyConverter, bw *bufio.Write
 			if err := conv.finish(); err != nil {
 				return err
 			}
-			return bw.Flush()
+			if flush == nil {
+				return nil
+			}
+			return flush()
 		case *pgproto3.CopyFail:
 			return copyFailed(m.Message)
 		case *pgproto3.Flush, *pgproto3.Sync:

@@ -499,6 +499,9 @@ type binaryCopyIn struct {
 	columns []binaryColumn
 	row     []byte
 	scratch []byte
+	// batches, when set, takes the tuples as Arrow batches instead of
+	// CSV (see copyInBatches); out is unused then.
+	batches *arrowBatcher
 }
 
 type binaryColumn struct {
@@ -599,7 +602,11 @@ func (t *binaryCopyIn) tuple() (bool, error) {
 		}
 		off += int(n)
 	}
-	if err := t.convert(rest[2:off]); err != nil {
+	convert := t.convert
+	if t.batches != nil {
+		convert = t.batches.add
+	}
+	if err := convert(rest[2:off]); err != nil {
 		return false, err
 	}
 	t.pending.pos += off
@@ -651,6 +658,8 @@ func (t *binaryCopyIn) finish() error {
 		return badCopy("COPY file signature not recognized")
 	case len(t.pending.rest()) > 0:
 		return badCopy("unexpected EOF in COPY data")
+	case t.batches != nil:
+		return t.batches.flush()
 	}
 	return nil
 }
