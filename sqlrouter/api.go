@@ -160,7 +160,8 @@ type Portal interface {
 	// CopyIn loads COPY FROM STDIN data. wire converts whatever format the
 	// client sends into CSV (RFC 4180: comma, '"' quote and escape, an
 	// unquoted empty field is NULL, "" is the empty string, no header)
-	// with exactly len(Copy().Fields) fields per record.
+	// with exactly len(Copy().Fields) fields per record. Binary data goes
+	// to CopyInBatches instead when the portal implements BatchCopyIn.
 	CopyIn(ctx context.Context, csv io.Reader) (Result, error)
 	// Close releases the portal.
 	Close() error

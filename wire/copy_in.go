@@ -22,7 +22,9 @@ import (
 // The data, in whatever format the client sends, is converted as it
 // arrives into the canonical CSV Portal.CopyIn reads (see sqlrouter/api.go)
 // and streamed to it through an io.Pipe, so memory stays bounded by one row
-// plus one CopyData message whatever the size of the load. On an error,
+// plus one CopyData message whatever the size of the load. Binary data
+// goes to portals that take Arrow batches as batches instead (see
+// copy_in_batches.go), bounded by a few batches. On an error,
 // PostgreSQL sends ErrorResponse at once and ignores the rest of the COPY
 // data, which the message loop does.
 
