@@ -141,7 +141,7 @@ func TestAppenderRefusesUnknownTypesAndLargeBatches(t *testing.T) {
 }
 
 func BenchmarkAppender(b *testing.B) {
-	c := openConn(&testing.T{})
+	c := openConn(b)
 	ctx := context.Background()
 	c.Exec(ctx, "CREATE TABLE t (id BIGINT, s VARCHAR, amount DECIMAL(12,2), day DATE, ts TIMESTAMPTZ, ok BOOLEAN)")
 	var recs []arrow.RecordBatch

@@ -11,7 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
-func openConn(t *testing.T) *Conn {
+func openConn(t testing.TB) *Conn {
 	t.Helper()
 	db, err := Open("", map[string]string{"threads": "2"})
 	if err != nil {
