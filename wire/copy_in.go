@@ -64,13 +64,17 @@ func (c *conn) copyIn(ctx context.Context, p sqlrouter.Portal, spec *sqlrouter.C
 		pw.CloseWithError(feedErr)
 	}
 	o := <-done
-	switch {
-	case feedErr != nil && !errors.Is(feedErr, errCopyDone):
-		return o.res, feedErr
-	case o.err != nil:
-		return o.res, o.err
+	return o.res, copyOutcome(feedErr, o.err)
+}
+
+// copyOutcome is a COPY's error: the client's side (its CopyFail, a lost
+// connection, a cancel) before the consumer's, unless the feed stopped
+// only because the consumer had.
+func copyOutcome(feedErr, consumerErr error) error {
+	if feedErr != nil && !errors.Is(feedErr, errCopyDone) {
+		return feedErr
 	}
-	return o.res, nil
+	return consumerErr
 }
 
 // feedCopy reads the client's COPY messages and converts their data until

@@ -3,7 +3,6 @@ package wire
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"io"
 	"math"
 	"strconv"
@@ -69,13 +68,7 @@ func (c *conn) copyInBatches(ctx context.Context, p sqlrouter.BatchCopyIn, spec 
 	for rec := range batches {
 		rec.Release()
 	}
-	switch {
-	case feedErr != nil && !errors.Is(feedErr, errCopyDone):
-		return o.res, feedErr
-	case o.err != nil:
-		return o.res, o.err
-	}
-	return o.res, nil
+	return o.res, copyOutcome(feedErr, o.err)
 }
 
 // arrowBatcher builds Arrow batches from binary tuples.
