@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/duckstore/duckstore/engine/duck"
 )
 
 // This file is the contract between the protocol layer (package wire) and
@@ -167,8 +169,9 @@ type Portal interface {
 	Close() error
 }
 
-// CopyBatchRows is the most rows a batch given to CopyInBatches holds.
-const CopyBatchRows = 2048
+// CopyBatchRows is the most rows a batch given to CopyInBatches holds:
+// one DuckDB data chunk, which the appender takes at a time.
+const CopyBatchRows = duck.MaxAppendRows
 
 // BatchCopyIn is implemented by portals that load binary COPY FROM STDIN
 // data as Arrow record batches, which wire decodes from the client's

@@ -67,6 +67,13 @@ func (c *conn) copyIn(ctx context.Context, p sqlrouter.Portal, spec *sqlrouter.C
 	return o.res, copyOutcome(feedErr, o.err)
 }
 
+// copyResponse sends CopyInResponse for spec.
+func (c *conn) copyResponse(spec *sqlrouter.CopySpec) error {
+	overall, cols := copyResponseFormats(spec)
+	c.out.send(&pgproto3.CopyInResponse{OverallFormat: overall, ColumnFormatCodes: cols})
+	return c.out.flush()
+}
+
 // copyOutcome is a COPY's error: the client's side (its CopyFail, a lost
 // connection, a cancel) before the consumer's, unless the feed stopped
 // only because the consumer had.

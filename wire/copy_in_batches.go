@@ -6,13 +6,11 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/duckstore/duckstore/sqlrouter"
 	"github.com/duckstore/duckstore/wire/pgerr"
@@ -79,7 +77,6 @@ type arrowBatcher struct {
 	columns []func(array.Builder, []byte) error
 	rows    int
 	emit    func(arrow.RecordBatch) error
-	once    sync.Once
 }
 
 func newArrowBatcher(fields []sqlrouter.Field) *arrowBatcher {
@@ -240,11 +237,4 @@ func (ab *arrowBatcher) flush() error {
 	return ab.emit(ab.b.NewRecordBatch())
 }
 
-func (ab *arrowBatcher) release() { ab.once.Do(ab.b.Release) }
-
-// copyResponse sends CopyInResponse for spec.
-func (c *conn) copyResponse(spec *sqlrouter.CopySpec) error {
-	overall, cols := copyResponseFormats(spec)
-	c.out.send(&pgproto3.CopyInResponse{OverallFormat: overall, ColumnFormatCodes: cols})
-	return c.out.flush()
-}
+func (ab *arrowBatcher) release() { ab.b.Release() }
