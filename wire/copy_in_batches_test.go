@@ -1,11 +1,15 @@
 package wire
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/duckstore/duckstore/sqlrouter"
 	"github.com/duckstore/duckstore/wire/pgerr"
@@ -82,4 +86,100 @@ func TestBinaryCopyToArrow(t *testing.T) {
 			t.Errorf("%s: %v (%s), want %s", tc.name, err, pgerr.CodeOf(err), tc.code)
 		}
 	}
+}
+
+func TestBatchQueue(t *testing.T) {
+	alloc := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer alloc.AssertSize(t, 0)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "a", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	batch := func(rows int) arrow.RecordBatch { // 8 bytes a row and the validity bitmap
+		b := array.NewInt64Builder(alloc)
+		defer b.Release()
+		for i := range rows {
+			b.Append(int64(i))
+		}
+		col := b.NewArray()
+		defer col.Release()
+		return array.NewRecordBatch(schema, []arrow.Array{col}, int64(rows))
+	}
+	hundred := batch(100)
+	got := batchBytes(hundred)
+	hundred.Release()
+	if got != 800+16 {
+		t.Fatalf("batchBytes of 100 int64 = %d, want 816", got)
+	}
+	put := func(q *batchQueue, rec arrow.RecordBatch) <-chan error {
+		ch := make(chan error, 1)
+		go func() { ch <- q.put(rec) }()
+		return ch
+	}
+	blocked := func(ch <-chan error) bool {
+		select {
+		case err := <-ch:
+			t.Errorf("put returned %v while the queue was full", err)
+			return false
+		case <-time.After(50 * time.Millisecond):
+			return true
+		}
+	}
+
+	// 2000 bytes of room: two batches of 816 fit, the third waits until
+	// the portal takes one.
+	q := newBatchQueue(context.Background(), 2000, 16)
+	for range 2 {
+		if err := q.put(batch(100)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	third := put(q, batch(100))
+	if blocked(third) {
+		rec, ok := q.get()
+		if !ok || rec.NumRows() != 100 {
+			t.Fatalf("get = %v, %v", rec, ok)
+		}
+		rec.Release()
+		if err := <-third; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A batch larger than the room still goes, alone, once the queue is
+	// empty.
+	big := put(q, batch(1000))
+	if blocked(big) {
+		for range 2 {
+			rec, _ := q.get()
+			rec.Release()
+		}
+		if err := <-big; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The portal stops reading while the decoder waits for room: the put
+	// ends with errCopyDone and releases its batch; drain releases the rest.
+	waiting := put(q, batch(100))
+	if blocked(waiting) {
+		q.stop()
+		if err := <-waiting; err != errCopyDone {
+			t.Errorf("put after stop = %v, want errCopyDone", err)
+		}
+	}
+	if err := q.put(batch(1)); err != errCopyDone {
+		t.Errorf("put after stop = %v, want errCopyDone", err)
+	}
+	q.close()
+	q.drain()
+
+	// The decoder closes the queue: get drains it, then reports the end.
+	q = newBatchQueue(context.Background(), 1<<20, 16)
+	q.put(batch(3))
+	q.close()
+	if rec, ok := q.get(); !ok || rec.NumRows() != 3 {
+		t.Errorf("first get = %v, %v", rec, ok)
+	} else {
+		rec.Release()
+	}
+	if _, ok := q.get(); ok {
+		t.Error("get after the last batch returned one")
+	}
+	q.stop()
 }

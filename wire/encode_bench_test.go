@@ -225,12 +225,11 @@ func BenchmarkCopyInCSV(b *testing.B) {
 	}
 }
 
-// BenchmarkCopyInBinary converts 10,000 binary COPY tuples of the ten
-// columns of cmd/duckbench's table into canonical CSV.
-func BenchmarkCopyInBinary(b *testing.B) {
+// wideCopyData is wideBatch as binary COPY data: the tuples duckstore's
+// own COPY TO STDOUT (FORMAT binary) writes (the row encoder's binary
+// values with a field count) between the header and the trailer.
+func wideCopyData(b *testing.B) ([]byte, []sqlrouter.Field) {
 	rec, fields := wideBatch()
-	// The tuples are what duckstore's own COPY TO STDOUT (FORMAT binary)
-	// writes: the row encoder's binary values with a field count.
 	var rows bytes.Buffer
 	w := newWriter(&rows)
 	formats := make([]int16, len(fields))
@@ -249,20 +248,50 @@ func BenchmarkCopyInBinary(b *testing.B) {
 		data = append(data, buf[5:1+n]...) // a DataRow's body is a tuple
 		buf = buf[1+n:]
 	}
-	data = append(data, 0xff, 0xff)
+	return append(data, 0xff, 0xff), fields
+}
+
+// feedChunks writes data to conv in 64 KiB pieces, as CopyData messages
+// arrive, and finishes it.
+func feedChunks(b *testing.B, conv copyConverter, data []byte) {
+	for off := 0; off < len(data); off += 65536 {
+		if err := conv.write(data[off:min(off+65536, len(data))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := conv.finish(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkCopyInBinary converts 10,000 binary COPY tuples of the ten
+// columns of cmd/duckbench's table into canonical CSV.
+func BenchmarkCopyInBinary(b *testing.B) {
+	data, fields := wideCopyData(b)
 	spec := sqlrouter.CopySpec{In: true, Format: sqlrouter.CopyBinary, Fields: fields}
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		bw := bufio.NewWriterSize(io.Discard, flushThreshold)
-		conv := newCopyConverter(&spec, &csvOut{w: bw, n: len(fields), fields: fields}, 1<<20)
-		for off := 0; off < len(data); off += 65536 {
-			if err := conv.write(data[off:min(off+65536, len(data))]); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := conv.finish(); err != nil {
-			b.Fatal(err)
-		}
+		feedChunks(b, newCopyConverter(&spec, &csvOut{w: bw, n: len(fields), fields: fields}, 1<<20), data)
 		bw.Flush()
 	}
+}
+
+// BenchmarkCopyInBinaryArrow decodes the same tuples into Arrow batches
+// (the path binary COPY into a table takes).
+func BenchmarkCopyInBinaryArrow(b *testing.B) {
+	data, fields := wideCopyData(b)
+	spec := sqlrouter.CopySpec{In: true, Format: sqlrouter.CopyBinary, Fields: fields}
+	ab := newArrowBatcher(fields)
+	defer ab.release()
+	ab.emit = func(rec arrow.RecordBatch) error {
+		rec.Release()
+		return nil
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		feedChunks(b, &binaryCopyIn{spec: &spec, maxRow: 1 << 20, batches: ab}, data)
+	}
+	b.ReportMetric(10000*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
