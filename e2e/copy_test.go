@@ -90,7 +90,7 @@ func binaryCopy(t *testing.T, target Target) {
 	exec("CREATE TABLE " + many + " (id integer NOT NULL PRIMARY KEY, s text, n numeric(12,2), d date, ts timestamptz)")
 	defer c.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+dst)
 	defer c.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+many)
-	defer countChecks(t, 4)
+	defer countChecks(t, 5)
 
 	t.Run("every type", func(t *testing.T) {
 		data := copyOut(`COPY "in.c-sales".orders TO STDOUT (FORMAT binary)`)
@@ -141,6 +141,50 @@ func binaryCopy(t *testing.T, target Target) {
 		}
 		if got := rowsOf("SELECT count(*) FROM " + many); got != "0" {
 			t.Errorf("rows after CopyFail: %s, want 0", got)
+		}
+	})
+
+	t.Run("a failure while the client still sends", func(t *testing.T) {
+		// 400,000 rows of about 170 bytes: the insert fails, or the
+		// statement times out, long before the client has sent them all.
+		const src, dst = `"out.c-reports".copy_big_src`, `"out.c-reports".copy_big_dst`
+		exec("DROP TABLE IF EXISTS " + src)
+		exec("DROP TABLE IF EXISTS " + dst)
+		defer c.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+src)
+		defer c.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+dst)
+		exec("CREATE TABLE " + src + " (id integer, s text)")
+		exec("CREATE TABLE " + dst + " (id integer, s text NOT NULL)")
+		// Row 1000 breaks the NOT NULL constraint, which DuckDB finds when
+		// it first inserts (after about 200,000 rows).
+		exec(`INSERT INTO ` + src + ` SELECT i, CASE WHEN i = 1000 THEN NULL ELSE repeat('x', 150) || i END
+			FROM generate_series(1, 400000) AS g(i)`)
+		big := copyOut("COPY " + src + " TO STDOUT (FORMAT binary)")
+		if len(big) < 64<<20 {
+			t.Fatalf("the COPY data is %d bytes, want over 64 MiB", len(big))
+		}
+		if _, err := copyIn(bytes.NewReader(big), dst); codeOf(err) != "23502" {
+			t.Errorf("COPY with a NULL in a NOT NULL column: %v, want 23502", err)
+		}
+		if got := rowsOf("SELECT count(*) FROM " + dst); got != "0" {
+			t.Errorf("rows after the failed COPY: %s, want 0", got)
+		}
+		exec("UPDATE " + src + " SET s = 'fixed' WHERE id = 1000")
+		big = copyOut("COPY " + src + " TO STDOUT (FORMAT binary)")
+		// A statement timeout stops the insert while the client sends.
+		exec("SET statement_timeout = 100")
+		if _, err := copyIn(bytes.NewReader(big), dst); codeOf(err) != "57014" {
+			t.Errorf("COPY past statement_timeout: %v, want 57014", err)
+		}
+		exec("RESET statement_timeout")
+		if got := rowsOf("SELECT count(*) FROM " + dst); got != "0" {
+			t.Errorf("rows after the COPY that timed out: %s, want 0", got)
+		}
+		if n, err := copyIn(bytes.NewReader(big), dst); err != nil || n != 400000 {
+			t.Fatalf("COPY FROM = %d, %v; want 400000 rows", n, err)
+		}
+		if got, want := rowsOf("SELECT count(*), sum(length(s)), min(id), max(id) FROM "+dst),
+			rowsOf("SELECT count(*), sum(length(s)), min(id), max(id) FROM "+src); got != want {
+			t.Errorf("copied table: %s, want %s", got, want)
 		}
 	})
 

@@ -296,6 +296,9 @@ func (s *Session) appendBatches(ctx context.Context, t *catalog.Table, alias str
 	}
 	query := "INSERT INTO " + quoteAlias(alias) + ".main.data (" + strings.Join(quoted, ", ") + ") SELECT " +
 		strings.Join(exprs, ", ") + " FROM copy_rows"
+	// DuckDB names the table in constraint errors by its name in the
+	// file (data).
+	names := aliasNames{alias: displayName(t), targetAlias: displayName(t)}
 	s.quiesce(nil)
 	own := !s.inTx()
 	if own {
@@ -305,7 +308,7 @@ func (s *Session) appendBatches(ctx context.Context, t *catalog.Table, alias str
 		defer func() {
 			if err == nil {
 				if _, cerr := s.conn.Exec(ctx, "COMMIT"); cerr != nil {
-					err = clientError(ctx, cerr, aliasNames{alias: displayName(t)})
+					err = clientError(ctx, cerr, names)
 				}
 			}
 			if err != nil {
@@ -315,7 +318,7 @@ func (s *Session) appendBatches(ctx context.Context, t *catalog.Table, alias str
 	}
 	a, err := s.conn.NewAppender(query, "copy_rows", schema)
 	if err != nil {
-		return 0, clientError(ctx, err, aliasNames{alias: displayName(t)})
+		return 0, clientError(ctx, err, names)
 	}
 	for {
 		rec, nerr := next()
@@ -334,11 +337,11 @@ func (s *Session) appendBatches(ctx context.Context, t *catalog.Table, alias str
 		}
 		if aerr != nil {
 			a.Abandon()
-			return 0, clientError(ctx, aerr, aliasNames{alias: displayName(t)})
+			return 0, clientError(ctx, aerr, names)
 		}
 	}
 	if err := a.Close(); err != nil {
-		return 0, clientError(ctx, err, aliasNames{alias: displayName(t)})
+		return 0, clientError(ctx, err, names)
 	}
 	return n, nil
 }
