@@ -1,10 +1,10 @@
 package sqlrouter
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -22,9 +22,11 @@ import (
 // COPY. Only STDIN and STDOUT: COPY to or from a file or program is
 // refused by the sandbox (classify.go). COPY ... TO STDOUT is a query whose
 // rows wire writes as COPY data. COPY ... FROM STDIN takes the table's
-// write lock at Bind; wire turns whatever format the client sends into
-// canonical CSV, which is staged in the project's _staging folder and
-// appended in one INSERT, so a bad value leaves the table unchanged.
+// write lock at Bind. Wire turns text and csv data into canonical CSV,
+// which is staged in the project's _staging folder in slices and loaded
+// (loadCSV); binary data it decodes into Arrow batches, which DuckDB's
+// appender takes (appendBatches). Either way the COPY runs in one
+// transaction, so a bad value leaves the table unchanged.
 
 // copyForce is COPY's FORCE_QUOTE option: the columns named, or all.
 type copyForce struct {
@@ -300,90 +302,110 @@ func (s *Session) appendBatches(ctx context.Context, t *catalog.Table, alias str
 	// file (data).
 	names := aliasNames{alias: displayName(t), targetAlias: displayName(t)}
 	s.quiesce(nil)
-	own := !s.inTx()
-	if own {
-		if _, err := s.conn.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
-			return 0, clientError(ctx, err, nil)
+	err = s.atomically(ctx, names, func() error {
+		a, err := s.conn.NewAppender(query, "copy_rows", schema)
+		if err != nil {
+			return clientError(ctx, err, names)
 		}
-		defer func() {
-			if err == nil {
-				if _, cerr := s.conn.Exec(ctx, "COMMIT"); cerr != nil {
-					err = clientError(ctx, cerr, names)
-				}
+		for {
+			rec, nerr := next()
+			if nerr == io.EOF {
+				break
 			}
-			if err != nil {
-				s.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+			if nerr != nil {
+				a.Abandon()
+				return nerr
 			}
-		}()
-	}
-	a, err := s.conn.NewAppender(query, "copy_rows", schema)
+			aerr := a.Append(rec)
+			n += rec.NumRows()
+			rec.Release()
+			if aerr == nil {
+				aerr = ctx.Err()
+			}
+			if aerr != nil {
+				a.Abandon()
+				return clientError(ctx, aerr, names)
+			}
+		}
+		if err := a.Close(); err != nil {
+			return clientError(ctx, err, names)
+		}
+		return nil
+	})
 	if err != nil {
-		return 0, clientError(ctx, err, names)
-	}
-	for {
-		rec, nerr := next()
-		if nerr == io.EOF {
-			break
-		}
-		if nerr != nil {
-			a.Abandon()
-			return 0, nerr
-		}
-		aerr := a.Append(rec)
-		n += rec.NumRows()
-		rec.Release()
-		if aerr == nil {
-			aerr = ctx.Err()
-		}
-		if aerr != nil {
-			a.Abandon()
-			return 0, clientError(ctx, aerr, names)
-		}
-	}
-	if err := a.Close(); err != nil {
-		return 0, clientError(ctx, err, names)
+		return 0, err
 	}
 	return n, nil
+}
+
+// atomically runs f in the session's transaction, or in one of its own
+// that commits when f succeeds and rolls back when it fails.
+func (s *Session) atomically(ctx context.Context, names aliasNames, f func() error) (err error) {
+	if s.inTx() {
+		return f()
+	}
+	if _, err := s.conn.Exec(ctx, "BEGIN TRANSACTION"); err != nil {
+		return clientError(ctx, err, nil)
+	}
+	defer func() {
+		if err == nil {
+			if _, cerr := s.conn.Exec(ctx, "COMMIT"); cerr != nil {
+				err = clientError(ctx, cerr, names)
+			}
+		}
+		if err != nil {
+			s.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	return f()
 }
 
 // loadCSV appends canonical CSV (RFC 4180, no header, an unquoted empty
 // field is NULL) to a table whose write lock the caller holds, and returns
 // the rows added. The data is staged in the project's _staging folder,
-// inside the instance's sandbox, and loaded by the shared loader (the one
-// HTTP imports use) on the session's connection, so it joins an open
-// transaction. Fields are read as text and cast with castFromText, which
-// applies PostgreSQL's text input forms where DuckDB's differ (bytea's \x
-// hex, {a,b} arrays). One INSERT appends it all or, on a bad value,
-// nothing; the error names the row, column and value.
+// inside the instance's sandbox, in slices (stageSlices) that the shared
+// loader (the one HTTP imports use) appends on the session's connection
+// as they arrive, all in one transaction (the session's or one of its
+// own). Fields are read as text and cast with castFromText, which applies
+// PostgreSQL's text input forms where DuckDB's differ (bytea's \x hex,
+// {a,b} arrays). A bad value leaves the table unchanged; the error names
+// the row, column and value.
 func (s *Session) loadCSV(ctx context.Context, t *catalog.Table, alias string, cols []string, types []duck.Type, r io.Reader) (int64, error) {
-	f, err := os.CreateTemp(filepath.Join(s.in.Dir(), "_staging"), "copy-*.csv")
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(f.Name())
-	size, err := io.Copy(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 0, err
-	}
-	if size == 0 {
-		return 0, nil
-	}
 	typeOf := make(map[string]duck.Type, len(cols))
 	for i, c := range cols {
 		typeOf[c] = types[i]
 	}
-	s.quiesce(nil)
-	res, err := load.Append(ctx, s.in, s.conn, alias, t,
-		load.Source{Format: load.CSV, Paths: []string{f.Name()}, CSV: load.CanonicalCSV(cols)},
-		load.Options{Columns: cols, Dedup: load.FailOnDuplicates,
-			TextInput: func(c catalog.Column, field string) string { return castFromText(field, typeOf[c.Name]) }})
-	if err != nil {
-		return 0, clientError(ctx, err, aliasNames{alias: displayName(t), targetAlias: displayName(t)})
+	opts := load.Options{Columns: cols, Dedup: load.FailOnDuplicates,
+		TextInput: func(c catalog.Column, field string) string { return castFromText(field, typeOf[c.Name]) }}
+	names := aliasNames{alias: displayName(t), targetAlias: displayName(t)}
+	// Nothing starts a transaction before the first byte: an empty COPY
+	// does nothing.
+	br := bufio.NewReaderSize(r, 64<<10)
+	if _, err := br.Peek(1); err == io.EOF {
+		return 0, nil
 	}
-	return res.ImportedRows, nil
+	s.quiesce(nil)
+	var n int64
+	err := s.atomically(ctx, names, func() error {
+		return stageSlices(ctx, filepath.Join(s.in.Dir(), "_staging"), br, copySliceBytes, func(path string) error {
+			opts.FirstRow = n + 1
+			res, err := load.Append(ctx, s.in, s.conn, alias, t,
+				load.Source{Format: load.CSV, Paths: []string{path}, CSV: load.CanonicalCSV(cols)}, opts)
+			if err != nil {
+				return clientError(ctx, err, names)
+			}
+			n += res.ImportedRows
+			return nil
+		})
+	})
+	if err != nil && ctx.Err() != nil {
+		// Canceled or timed out between slices, or while one was read.
+		err = clientError(ctx, err, names)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // castFromText converts a VARCHAR CSV field to a column's type.

@@ -2,6 +2,7 @@ package sqlrouter
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,5 +112,57 @@ func TestCopyOut(t *testing.T) {
 	p = bind(t, prepare(t, s, `COPY t (v) TO STDOUT (FORMAT binary)`))
 	if spec := p.Copy(); spec.Format != CopyBinary || len(spec.Fields) != 1 {
 		t.Fatalf("binary spec = %+v", spec)
+	}
+}
+
+// TestCopyInSlices loads COPY data in many slices (stageSlices): the rows
+// arrive whole and in order, a bad value or a duplicate key in a later
+// slice names its row in the whole COPY and leaves the table unchanged,
+// in a transaction block too.
+func TestCopyInSlices(t *testing.T) {
+	defer func(n int) { copySliceBytes = n }(copySliceBytes)
+	copySliceBytes = 100
+	e := newEnv(t)
+	s := e.open(e.keys["admin"], "")
+	mustRun(t, s, `CREATE TABLE "in.c-sales".sliced (id int PRIMARY KEY, note text)`)
+	var data strings.Builder
+	for i := 1; i <= 300; i++ {
+		fmt.Fprintf(&data, "%d,\"note %d,\nsecond line \"\"%d\"\"\"\n", i, i, i)
+	}
+	const sql = `COPY "in.c-sales".sliced FROM STDIN (FORMAT csv)`
+	if res, err := copyIn(t, s, sql, data.String()); err != nil || res.Tag != "COPY 300" {
+		t.Fatalf("COPY: %+v %v", res, err)
+	}
+	rows := mustRun(t, s, `SELECT count(*), min(id), max(id), max(note) FILTER (WHERE id = 257) FROM "in.c-sales".sliced`)
+	if got := fmtRows(rows); got != `[300 1 300 note 257,
+second line "257"]` {
+		t.Fatalf("rows after the sliced COPY: %s", got)
+	}
+	// Row 250 of the next COPY is bad: the error counts rows across slices.
+	var bad strings.Builder
+	for i := 301; i <= 400; i++ {
+		fmt.Fprintf(&bad, "%d,\"n\"\n", i)
+	}
+	bad.WriteString("nope,\"n\"\n")
+	_, err := copyIn(t, s, sql, bad.String())
+	if pgerr.CodeOf(err) != pgerr.InvalidTextRepresentation || !strings.Contains(pgerr.From(err).Message, "row 101,") {
+		t.Errorf("bad value in a later slice: %v (%s), want 22P02 naming row 101", err, pgerr.CodeOf(err))
+	}
+	// A key repeated from an earlier COPY, far into this one.
+	dup := strings.ReplaceAll(bad.String(), "nope,", "7,")
+	if _, err := copyIn(t, s, sql, dup); pgerr.CodeOf(err) != pgerr.UniqueViolation {
+		t.Errorf("duplicate key in a later slice: %v, want 23505", err)
+	}
+	mustRun(t, s, `BEGIN`)
+	if _, err := copyIn(t, s, sql, dup); pgerr.CodeOf(err) != pgerr.UniqueViolation {
+		t.Errorf("duplicate key in a later slice in a transaction: %v, want 23505", err)
+	}
+	mustRun(t, s, `ROLLBACK`)
+	if n := one(t, s, `SELECT count(*) FROM "in.c-sales".sliced`); n != int64(300) {
+		t.Fatalf("rows after the failed COPYs = %v, want 300", n)
+	}
+	staging, _ := os.ReadDir(filepath.Join(e.dir, "projects", "p1", "_staging"))
+	if len(staging) != 0 {
+		t.Fatalf("staging not empty: %v", staging)
 	}
 }

@@ -61,7 +61,7 @@ var csvErrorText = map[string]string{
 // and turns that into an Error naming the line, the column and the value.
 // It runs only after a load failed, so its second pass costs nothing on
 // the way that succeeds.
-func diagnoseCSV(ctx context.Context, conn *duck.Conn, args string, cols []string, types map[string]string, header bool, skip int, d dialect) *Error {
+func diagnoseCSV(ctx context.Context, conn *duck.Conn, args string, cols []string, types map[string]string, header bool, skip int, d dialect, rowOffset int64) *Error {
 	rt, rs := randomName("load_rejects_"), randomName("load_scans_")
 	defer conn.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS temp."+rt+"; DROP TABLE IF EXISTS temp."+rs)
 	// Every column is aggregated so that every value is converted:
@@ -89,7 +89,7 @@ func diagnoseCSV(ctx context.Context, conn *duck.Conn, args string, cols []strin
 	details := map[string]any{"file": baseName(file), "line": line, "error_type": kind, "text": text}
 	// DuckDB counts records from 1 including the header: the data row is
 	// what is left after the header and the skipped lines.
-	rowNo := line - int64(skip)
+	rowNo := line - int64(skip) + rowOffset
 	if header {
 		rowNo--
 	}

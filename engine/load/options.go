@@ -117,6 +117,10 @@ type Options struct {
 	// text forms this way (bytea as \x..., arrays as {...}). Without it
 	// read_csv converts while it parses, which is faster.
 	TextInput func(col catalog.Column, field string) string
+	// FirstRow is the number error messages give the source's first row
+	// (0 means 1): a source that continues an earlier one counts on from
+	// it (COPY FROM STDIN loads its data in slices).
+	FirstRow int64
 }
 
 // ProgressEvery is how often Options.Progress is called.

@@ -289,13 +289,14 @@ func planCSV(t *catalog.Table, want []catalog.Column, src Source, opts Options) 
 		checks[i] = castCheck{src: field, conv: expr, dst: c}
 	}
 	p.diagnose = func(ctx context.Context, conn *duck.Conn) *Error {
-		if e := diagnoseCSV(ctx, conn, args, fileCols, byName, o.Header, o.SkipLines, d); e != nil || opts.TextInput == nil {
+		offset := max(opts.FirstRow-1, 0)
+		if e := diagnoseCSV(ctx, conn, args, fileCols, byName, o.Header, o.SkipLines, d, offset); e != nil || opts.TextInput == nil {
 			return e
 		}
 		// Text read fine: a conversion failed. read_csv keeps the file's
 		// order, which numbers the rows.
 		return diagnoseCasts(ctx, conn, "(SELECT *, row_number() OVER () AS load_row__ FROM read_csv("+args+"))",
-			checks, "", "load_row__")
+			checks, "", "load_row__ + "+strconv.FormatInt(offset, 10))
 	}
 	return p, nil
 }
