@@ -162,8 +162,11 @@ func binaryCopy(t *testing.T, target Target) {
 		if len(big) < 64<<20 {
 			t.Fatalf("the COPY data is %d bytes, want over 64 MiB", len(big))
 		}
-		if _, err := copyIn(bytes.NewReader(big), dst); codeOf(err) != "23502" {
-			t.Errorf("COPY with a NULL in a NOT NULL column: %v, want 23502", err)
+		const notNull = `null value in column "s" of relation "copy_big_dst" violates not-null constraint`
+		_, err := copyIn(bytes.NewReader(big), dst)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "23502" || pe.Message != notNull {
+			t.Errorf("COPY with a NULL in a NOT NULL column: %v, want 23502 %q", err, notNull)
 		}
 		if got := rowsOf("SELECT count(*) FROM " + dst); got != "0" {
 			t.Errorf("rows after the failed COPY: %s, want 0", got)

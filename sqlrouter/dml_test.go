@@ -53,6 +53,24 @@ func TestDML(t *testing.T) {
 	for _, p := range []*pgerr.Error{pe, pe2, pe3, pe4} {
 		assertNoAlias(t, p.Message)
 	}
+	// A NULL in a NOT NULL column is worded as PostgreSQL words it, by
+	// UPDATE and COPY too.
+	const notNull = `null value in column "name" of relation "t" violates not-null constraint`
+	if pe2.Message != notNull {
+		t.Errorf("INSERT of a NULL: %q, want %q", pe2.Message, notNull)
+	}
+	if pe := wantCode(t, s, `UPDATE "out.c-reports".t SET name = NULL`, pgerr.NotNullViolation); pe.Message != notNull {
+		t.Errorf("UPDATE to NULL: %q, want %q", pe.Message, notNull)
+	}
+	_, err = copyIn(t, s, `COPY "out.c-reports".t (id, name) FROM STDIN (FORMAT csv)`, "7,ok\n8,\n")
+	if pgerr.CodeOf(err) != pgerr.NotNullViolation || pgerr.From(err).Message != notNull {
+		t.Errorf("COPY of a NULL: %v, want %q", err, notNull)
+	}
+	for display, rel := range map[string]string{`b.t`: "t", `"in.c-sales".t`: "t", `b."x.y"`: "x.y", `"a.b"."say ""hi"""`: `say "hi"`} {
+		if got := relationOf(display); got != rel {
+			t.Errorf("relationOf(%s) = %q, want %q", display, got, rel)
+		}
+	}
 }
 
 func TestSelectShapes(t *testing.T) {

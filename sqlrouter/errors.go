@@ -3,6 +3,7 @@ package sqlrouter
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -69,7 +70,12 @@ func (a aliasNames) replace(msg string) string {
 			msg = stagingRe.ReplaceAllString(msg, name)
 			continue
 		case targetAlias:
-			// DuckDB names a written table by its name in the file.
+			// DuckDB names a written table by its name in the file. A
+			// NULL in a NOT NULL column reads as PostgreSQL words it.
+			if m := notNullFailed.FindStringSubmatch(msg); m != nil {
+				msg = fmt.Sprintf("null value in column %q of relation %q violates not-null constraint", m[1], relationOf(name))
+				continue
+			}
 			msg = strings.ReplaceAll(msg, "constraint failed: data.", "constraint failed: "+name+".")
 			continue
 		}
@@ -79,6 +85,28 @@ func (a aliasNames) replace(msg string) string {
 		msg = replaceWord(msg, alias, name)
 	}
 	return msg
+}
+
+// notNullFailed is DuckDB's NOT NULL violation on a table file's table
+// (data), as a statement or an appender reports it.
+var notNullFailed = regexp.MustCompile(`^(?:[A-Za-z ]+: )?NOT NULL constraint failed: data\.(.+)$`)
+
+// relationOf is the table name of a display name (bucket.table, either
+// part quoted when it needs to be).
+func relationOf(display string) string {
+	quoted := false
+	for i := len(display) - 1; i >= 0; i-- {
+		if display[i] == '"' {
+			quoted = !quoted
+		} else if display[i] == '.' && !quoted {
+			display = display[i+1:]
+			break
+		}
+	}
+	if len(display) >= 2 && display[0] == '"' && display[len(display)-1] == '"' {
+		return strings.ReplaceAll(display[1:len(display)-1], `""`, `"`)
+	}
+	return display
 }
 
 // replaceWord replaces whole-word occurrences of w in s.
