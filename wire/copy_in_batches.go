@@ -29,7 +29,7 @@ import (
 func (c *conn) copyInBatches(ctx context.Context, p sqlrouter.BatchCopyIn, spec *sqlrouter.CopySpec) (sqlrouter.Result, error) {
 	ab := newArrowBatcher(spec.Fields)
 	defer ab.release()
-	q := newBatchQueue(ctx, copyInQueueBytes, copyInQueueBatches)
+	q := newBatchQueue(copyInQueueBytes, copyInQueueBatches)
 	defer q.stop()
 	var feedErr error // set before q is closed
 	type outcome struct {
@@ -88,9 +88,13 @@ type queuedBatch struct {
 	size int64
 }
 
-func newBatchQueue(ctx context.Context, maxBytes int64, maxBatches int) *batchQueue {
+// newBatchQueue makes a queue. Only the portal stopping ends a wait for
+// room. A canceled statement ends both the portal (whose error the client
+// gets) and feedCopy's reads; ending the wait on the statement's context
+// as well could hand the portal errCopyDone as its input's error.
+func newBatchQueue(maxBytes int64, maxBatches int) *batchQueue {
 	q := &batchQueue{ch: make(chan queuedBatch, maxBatches), room: semaphore.NewWeighted(maxBytes), maxBytes: maxBytes}
-	q.stopped, q.stop = context.WithCancel(ctx)
+	q.stopped, q.stop = context.WithCancel(context.Background())
 	return q
 }
 

@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"context"
 	"math"
 	"strings"
 	"testing"
@@ -125,7 +124,7 @@ func TestBatchQueue(t *testing.T) {
 
 	// 2000 bytes of room: two batches of 816 fit, the third waits until
 	// the portal takes one.
-	q := newBatchQueue(context.Background(), 2000, 16)
+	q := newBatchQueue(2000, 16)
 	for range 2 {
 		if err := q.put(batch(100)); err != nil {
 			t.Fatal(err)
@@ -170,7 +169,7 @@ func TestBatchQueue(t *testing.T) {
 	q.drain()
 
 	// The decoder closes the queue: get drains it, then reports the end.
-	q = newBatchQueue(context.Background(), 1<<20, 16)
+	q = newBatchQueue(1<<20, 16)
 	q.put(batch(3))
 	q.close()
 	if rec, ok := q.get(); !ok || rec.NumRows() != 3 {
