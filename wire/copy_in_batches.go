@@ -20,7 +20,7 @@ import (
 // Binary COPY FROM STDIN to a portal that takes Arrow batches
 // (sqlrouter.BatchCopyIn): the tuples are decoded straight into Arrow
 // builders, a batch of sqlrouter.CopyBatchRows rows at a time, and handed
-// to the portal through a channel while the next ones arrive. Types with
+// to the portal through a batchQueue while the next ones arrive. Types with
 // a native Arrow form travel as values; the others as their text form,
 // which the router casts. Converting to CSV and parsing it again cost
 // binary COPY most of its time (cmd/duckbench's load case).
