@@ -90,13 +90,12 @@ func cutSlices(ctx context.Context, dir string, r io.Reader, slice int, ready ch
 				}
 			}
 			// Past the slice's size, cut after the first newline outside
-			// quotes.
-			cut := -1
+			// quotes; before it, only follow the quotes.
+			from := len(data)
 			if size+len(data) >= slice {
-				cut = rowEnd(data, max(slice-size, 0), &inQuote)
-			} else {
-				trackQuotes(data, &inQuote)
+				from = max(slice-size, 0)
 			}
+			cut := rowEnd(data, from, &inQuote)
 			part := data
 			if cut >= 0 {
 				part = data[:cut+1]
@@ -128,22 +127,10 @@ func cutSlices(ctx context.Context, dir string, r io.Reader, slice int, ready ch
 	return nil
 }
 
-// trackQuotes follows the quote state through data: every quote toggles
-// it (an escaped "" toggles twice).
-func trackQuotes(data []byte, inQuote *bool) {
-	for {
-		i := bytes.IndexByte(data, '"')
-		if i < 0 {
-			return
-		}
-		*inQuote = !*inQuote
-		data = data[i+1:]
-	}
-}
-
 // rowEnd returns the index of the first newline outside quotes at or
-// after from, or -1, following the quote state through data: up to the
-// newline it returns, or all of it.
+// after from, or -1, following the quote state through data (every quote
+// toggles it; an escaped "" toggles twice): up to the newline it
+// returns, or all of it.
 func rowEnd(data []byte, from int, inQuote *bool) int {
 	off := 0
 	for off < len(data) {
