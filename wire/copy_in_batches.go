@@ -176,38 +176,57 @@ func newArrowBatcher(fields []sqlrouter.Field) *arrowBatcher {
 // arrowColumn returns the Arrow type a column of PostgreSQL type oid
 // travels as and how one binary value is appended to its builder.
 func arrowColumn(oid uint32) (arrow.DataType, func(array.Builder, []byte) error) {
-	fixed := func(n int, f func(array.Builder, []byte)) func(array.Builder, []byte) error {
-		return func(b array.Builder, v []byte) error {
-			if len(v) != n {
-				return binaryFormatError("wrong length %d for type %d", len(v), oid)
-			}
-			f(b, v)
-			return nil
-		}
+	t, add := nativeColumn(oid)
+	if add == nil {
+		return textColumn(oid)
 	}
+	n := fixedBinaryLen(oid)
+	if n == 0 {
+		return t, add
+	}
+	return t, func(b array.Builder, v []byte) error {
+		if len(v) != n {
+			return binaryFormatError("wrong length %d for type %d", len(v), oid)
+		}
+		return add(b, v)
+	}
+}
+
+// nativeColumn is arrowColumn for the types that travel as Arrow values
+// (nil for the others); fixed-size values arrive with their length
+// checked.
+func nativeColumn(oid uint32) (arrow.DataType, func(array.Builder, []byte) error) {
 	switch oid {
 	case oidBool:
-		return arrow.FixedWidthTypes.Boolean, fixed(1, func(b array.Builder, v []byte) { b.(*array.BooleanBuilder).Append(v[0] != 0) })
+		return arrow.FixedWidthTypes.Boolean, func(b array.Builder, v []byte) error {
+			b.(*array.BooleanBuilder).Append(v[0] != 0)
+			return nil
+		}
 	case oidInt2:
-		return arrow.PrimitiveTypes.Int16, fixed(2, func(b array.Builder, v []byte) {
+		return arrow.PrimitiveTypes.Int16, func(b array.Builder, v []byte) error {
 			b.(*array.Int16Builder).Append(int16(binary.BigEndian.Uint16(v)))
-		})
+			return nil
+		}
 	case oidInt4:
-		return arrow.PrimitiveTypes.Int32, fixed(4, func(b array.Builder, v []byte) {
+		return arrow.PrimitiveTypes.Int32, func(b array.Builder, v []byte) error {
 			b.(*array.Int32Builder).Append(int32(binary.BigEndian.Uint32(v)))
-		})
+			return nil
+		}
 	case oidInt8:
-		return arrow.PrimitiveTypes.Int64, fixed(8, func(b array.Builder, v []byte) {
+		return arrow.PrimitiveTypes.Int64, func(b array.Builder, v []byte) error {
 			b.(*array.Int64Builder).Append(int64(binary.BigEndian.Uint64(v)))
-		})
+			return nil
+		}
 	case oidFloat4:
-		return arrow.PrimitiveTypes.Float32, fixed(4, func(b array.Builder, v []byte) {
+		return arrow.PrimitiveTypes.Float32, func(b array.Builder, v []byte) error {
 			b.(*array.Float32Builder).Append(math.Float32frombits(binary.BigEndian.Uint32(v)))
-		})
+			return nil
+		}
 	case oidFloat8:
-		return arrow.PrimitiveTypes.Float64, fixed(8, func(b array.Builder, v []byte) {
+		return arrow.PrimitiveTypes.Float64, func(b array.Builder, v []byte) error {
 			b.(*array.Float64Builder).Append(math.Float64frombits(binary.BigEndian.Uint64(v)))
-		})
+			return nil
+		}
 	case oidBytea:
 		return arrow.BinaryTypes.Binary, func(b array.Builder, v []byte) error {
 			b.(*array.BinaryBuilder).Append(v)
@@ -215,9 +234,6 @@ func arrowColumn(oid uint32) (arrow.DataType, func(array.Builder, []byte) error)
 		}
 	case oidDate:
 		return arrow.FixedWidthTypes.Date32, func(b array.Builder, v []byte) error {
-			if len(v) != 4 {
-				return binaryFormatError("wrong length %d for type date", len(v))
-			}
 			d, err := duckDate(int32(binary.BigEndian.Uint32(v)))
 			b.(*array.Date32Builder).Append(arrow.Date32(d))
 			return err
@@ -228,14 +244,18 @@ func arrowColumn(oid uint32) (arrow.DataType, func(array.Builder, []byte) error)
 			t.TimeZone = "UTC"
 		}
 		return t, func(b array.Builder, v []byte) error {
-			if len(v) != 8 {
-				return binaryFormatError("wrong length %d for type %d", len(v), oid)
-			}
 			us, err := duckTimestamp(int64(binary.BigEndian.Uint64(v)))
 			b.(*array.TimestampBuilder).Append(arrow.Timestamp(us))
 			return err
 		}
 	}
+	return nil, nil
+}
+
+// textColumn is arrowColumn for the types that travel as text: text
+// types as they come (checked to be UTF-8), every other type as its text
+// form, which the router casts.
+func textColumn(oid uint32) (arrow.DataType, func(array.Builder, []byte) error) {
 	if isTextLike(oid) || oid == 0 {
 		return arrow.BinaryTypes.String, func(b array.Builder, v []byte) error {
 			if !utf8.Valid(v) {
@@ -245,7 +265,6 @@ func arrowColumn(oid uint32) (arrow.DataType, func(array.Builder, []byte) error)
 			return nil
 		}
 	}
-	// Every other type travels as its text form; the router casts it.
 	toText, _ := binaryToText(oid)
 	var scratch []byte
 	return arrow.BinaryTypes.String, func(b array.Builder, v []byte) error {
